@@ -1,0 +1,42 @@
+# Two commands matter: `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install messages lint typecheck pytest clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+messages: install
+	cd otklik && ../$(PY) ../manage.py compilemessages -l ru --ignore '.venv' >/dev/null
+
+demo: install messages
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	$(PY) manage.py collectstatic --noinput -v0
+	@bash scripts/demo.sh $(HOST) $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check otklik tests bench
+	$(VENV)/bin/ruff format --check otklik tests bench || true
+
+typecheck: install
+	$(VENV)/bin/mypy otklik
+
+pytest: install messages
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,238 @@
+"""The appeal «обращение / сообщение», its append-only event log and deadline breaches."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from otklik.appeals.lifecycle import OPEN_STATES, Action, Regime, State
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", _("portal")
+    API = "api", _("API")
+    OPEN311 = "open311", _("Open311")
+    WIDGET = "widget", _("widget")
+    SOCIAL = "social", _("social network")
+    EMAIL = "email", _("e-mail")
+    PAPER = "paper", _("paper")
+    RECEPTION = "reception", _("personal reception")
+
+
+class Stage(models.TextChoices):
+    """Stage of work a deadline belongs to (stage budgets and breaches)."""
+
+    REGISTRATION = "registration", _("registration")
+    MODERATION = "moderation", _("moderation")
+    COORDINATION = "coordination", _("coordination")
+    EXECUTION = "execution", _("execution")
+    APPROVAL = "approval", _("approval")
+    PUBLICATION = "publication", _("publication")
+    ANSWER = "answer", _("answer (whole term)")
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+OPEN_Q = Q(state__in=[str(s) for s in OPEN_STATES])
+
+
+class Appeal(models.Model):
+    """An appeal or message from a citizen, or a public social-network post."""
+
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    regime = models.CharField(_("regime"), max_length=8, choices=Regime.choices, default=Regime.POS)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.PORTAL)
+    state = models.CharField(_("state"), max_length=24, choices=State.choices, default=State.RECEIVED)
+
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("applicant account"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="appeals",
+    )
+    applicant_name = models.CharField(_("applicant"), max_length=255, blank=True)
+    applicant_email = models.EmailField(_("applicant's e-mail"), blank=True)
+    applicant_phone = models.CharField(_("applicant's phone"), max_length=64, blank=True)
+    applicant_address = models.CharField(_("applicant's postal address"), max_length=500, blank=True)
+    social_author = models.CharField(_("social network author"), max_length=255, blank=True)
+    social_url = models.URLField(_("link to the post"), max_length=1000, blank=True)
+    access_token = models.CharField(_("tracking secret"), max_length=64, default=_new_token, editable=False)
+    intake_key = models.CharField(_("idempotency key"), max_length=128, null=True, blank=True, unique=True)
+
+    text = models.TextField(_("text"))
+    address = models.CharField(_("address"), max_length=500, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    territory = models.ForeignKey(
+        "registry.Territory", verbose_name=_("territory"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="appeals",
+    )
+    category = models.ForeignKey(
+        "registry.Category", verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="appeals",
+    )
+    organization = models.ForeignKey(
+        "registry.Organization", verbose_name=_("organisation"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="appeals",
+    )
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("coordinator"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="coordinated_appeals",
+    )
+    executor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("executor"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="executed_appeals",
+    )
+    significant = models.BooleanField(_("socially significant"), default=False)
+    high_importance = models.BooleanField(_("high importance"), default=False)
+    duplicate_of = models.ForeignKey(
+        "self", verbose_name=_("duplicate of"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="duplicates",
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent appeal"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="children",
+    )
+
+    draft_answer = models.TextField(_("draft answer"), blank=True)
+    answer_text = models.TextField(_("answer"), blank=True)
+    intermediate_text = models.TextField(_("intermediate answer"), blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rating_comment = models.TextField(_("comment on the rating"), blank=True)
+    reconsideration_count = models.PositiveSmallIntegerField(_("reconsiderations"), default=0)
+    redirect_count = models.PositiveSmallIntegerField(_("redirects"), default=0)
+    extension_days = models.PositiveSmallIntegerField(_("extension, days"), default=0)
+
+    # Time is data: every deadline is a stored, indexed column computed by appeals/deadlines.py.
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+    registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
+    state_changed_at = models.DateTimeField(_("state changed at"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    term_started_at = models.DateTimeField(_("current term started at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("answer due"), null=True, blank=True)
+    warn_at = models.DateTimeField(_("warn about the answer deadline at"), null=True, blank=True)
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, blank=True)
+    stage_due_at = models.DateTimeField(_("stage due"), null=True, blank=True)
+    redirect_due_at = models.DateTimeField(_("redirect allowed until"), null=True, blank=True)
+    postponed_at = models.DateTimeField(_("postponed at"), null=True, blank=True)
+    postponed_until = models.DateField(_("postponed until"), null=True, blank=True)
+    executor_alarm_at = models.DateTimeField(_("needs an executor from"), null=True, blank=True)
+    # Markers the sweeper sets when it has acted; cleared when the matching deadline moves.
+    warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    overdue_marked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    stage_overdue_marked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    executor_alarm_marked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "state", "due_at"], name="appeal_org_state_due"),
+            models.Index(fields=["executor", "state", "due_at"], name="appeal_executor_state_due"),
+            models.Index(fields=["state", "due_at"], name="appeal_state_due"),
+            models.Index(fields=["category", "received_at"], name="appeal_category_received"),
+            models.Index(fields=["territory", "received_at"], name="appeal_territory_received"),
+            # Sweeper claims: only rows whose deadline has not been acted on are indexed.
+            models.Index(fields=["due_at"], condition=Q(overdue_marked_at__isnull=True) & OPEN_Q,
+                         name="appeal_sweep_overdue"),
+            models.Index(fields=["warn_at"], condition=Q(warned_at__isnull=True) & OPEN_Q,
+                         name="appeal_sweep_warn"),
+            models.Index(fields=["stage_due_at"], condition=Q(stage_overdue_marked_at__isnull=True) & OPEN_Q,
+                         name="appeal_sweep_stage"),
+            models.Index(fields=["executor_alarm_at"], condition=Q(executor_alarm_marked_at__isnull=True),
+                         name="appeal_sweep_executor"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class AppealEvent(models.Model):
+    """Append-only record of one action on an appeal. Reports are computed from these rows."""
+
+    appeal = models.ForeignKey(Appeal, verbose_name=_("appeal"), on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("time"))
+    action = models.CharField(_("action"), max_length=24, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    role = models.CharField(_("acting role"), max_length=32)
+    acting_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("acting for"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    organization = models.ForeignKey(
+        "registry.Organization", verbose_name=_("organisation"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    from_state = models.CharField(_("from state"), max_length=24, choices=State.choices)
+    to_state = models.CharField(_("to state"), max_length=24, choices=State.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("appeal event")
+        verbose_name_plural = _("appeal events")
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["appeal", "at"], name="event_appeal_at"),
+            models.Index(fields=["action", "at"], name="event_action_at"),
+            models.Index(fields=["organization", "at"], name="event_org_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id} {self.action} {self.from_state}→{self.to_state}"
+
+
+class DeadlineBreach(models.Model):
+    """A missed deadline «нарушение срока», with who held the appeal at that moment."""
+
+    appeal = models.ForeignKey(Appeal, verbose_name=_("appeal"), on_delete=models.CASCADE, related_name="breaches")
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
+    due_at = models.DateTimeField(_("was due"))
+    detected_at = models.DateTimeField(_("detected at"))
+    organization = models.ForeignKey(
+        "registry.Organization", verbose_name=_("organisation"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="breaches",
+    )
+    executor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("executor"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("coordinator"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    state = models.CharField(_("state"), max_length=24, choices=State.choices)
+
+    class Meta:
+        verbose_name = _("deadline breach")
+        verbose_name_plural = _("deadline breaches")
+        ordering = ["-detected_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["appeal", "stage", "due_at"], name="breach_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal} {self.stage} {self.due_at:%d.%m.%Y}"
+
+
+class NumberSequence(models.Model):
+    """Per-year counter for human-readable appeal numbers."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)

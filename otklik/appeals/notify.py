@@ -1,0 +1,123 @@
+"""Who hears about what happens to an appeal, and in which words.
+
+Applicants are told at every stage (the acts require it); staff are told of new work. A notice is
+keyed by the event and the recipient, so it is never created twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from otklik.accounts.models import Membership, Role, User
+from otklik.appeals.models import Appeal, AppealEvent
+from otklik.notifications.services import notice_create
+
+
+def _fmt_date(value: Any) -> str:
+    if value is None:
+        return "—"
+    if hasattr(value, "tzinfo"):
+        value = timezone.localtime(value)
+    return str(value.strftime("%d.%m.%Y"))
+
+
+def _texts(kind: str, appeal: Appeal) -> tuple[str, str]:
+    """Subject and body of a notice of ``kind``."""
+    link = f"{settings.SITE_URL}/track/{appeal.number}/?key={appeal.access_token}"
+    values = {
+        "number": appeal.number,
+        "due": _fmt_date(appeal.due_at),
+        "until": _fmt_date(appeal.postponed_until),
+        "organization": str(appeal.organization or "—"),
+        "answer": appeal.answer_text,
+        "intermediate": appeal.intermediate_text,
+        "link": link,
+    }
+    templates: dict[str, tuple[str, str]] = {
+        "registered": (_("Your message %(number)s is registered"),
+                       _("Your message is registered under number %(number)s. The answer is due by %(due)s.\n"
+                         "Follow it here: %(link)s")),
+        "routed": (_("Message %(number)s sent to the organisation"),
+                   _("Your message %(number)s was sent to: %(organization)s. The answer is due by %(due)s.\n%(link)s")),
+        "redirected": (_("Message %(number)s forwarded"),
+                       _("Your message %(number)s was forwarded by competence to: %(organization)s.\n%(link)s")),
+        "rejected": (_("Message %(number)s not accepted"),
+                     _("Your message %(number)s was not accepted for consideration.\n%(link)s")),
+        "intermediate": (_("Intermediate answer to %(number)s"),
+                         _("Intermediate answer to your message %(number)s:\n\n%(intermediate)s\n\n%(link)s")),
+        "postponed": (_("Answer to %(number)s postponed"),
+                      _("The answer to your message %(number)s is postponed until %(until)s.\n%(link)s")),
+        "extended": (_("Term for %(number)s extended"),
+                     _("The term for answering your appeal %(number)s is extended until %(due)s.\n%(link)s")),
+        "answered": (_("Answer to your message %(number)s"),
+                     _("Answer to your message %(number)s:\n\n%(answer)s\n\n"
+                       "Please rate the answer: %(link)s")),
+        "reconsideration": (_("Message %(number)s is reconsidered"),
+                            _("Message %(number)s is being considered again. The new answer is due by %(due)s.\n"
+                              "%(link)s")),
+        "left_without_answer": (_("Appeal %(number)s left without an answer"),
+                                _("Your appeal %(number)s is left without an answer on the grounds of Art. 11 of "
+                                  "59-FZ.\n%(link)s")),
+        "transferred": (_("Appeal %(number)s forwarded"),
+                        _("Your appeal %(number)s was forwarded to the competent body.\n%(link)s")),
+        "assigned": (_("New appeal %(number)s"), _("You are the executor of appeal %(number)s, due by %(due)s.")),
+        "rework": (_("Answer to %(number)s returned for rework"),
+                   _("The answer to appeal %(number)s was returned for rework.")),
+        "approval_requested": (_("Answer to %(number)s awaits approval"),
+                               _("The answer to appeal %(number)s awaits your approval.")),
+        "returned_to_moderation": (_("Appeal %(number)s returned to moderation"),
+                                   _("Appeal %(number)s was returned as not the organisation's competence.")),
+        "approaching": (_("Deadline of %(number)s approaching"),
+                        _("The answer to appeal %(number)s is due by %(due)s.")),
+        "overdue": (_("Appeal %(number)s is overdue"), _("The answer to appeal %(number)s was due by %(due)s.")),
+        "stage_overdue": (_("Stage of %(number)s is overdue"),
+                          _("The current stage of appeal %(number)s has run past its deadline.")),
+        "needs_executor": (_("Postponed appeal %(number)s needs an executor"),
+                           _("No more than 75 %% of the postponed term of appeal %(number)s remains: assign an "
+                             "executor.")),
+    }
+    subject, body = templates[kind]
+    return subject % values, body % values
+
+
+def applicant(appeal: Appeal, event: AppealEvent, kind: str) -> None:
+    email = appeal.applicant_email or (appeal.applicant.email if appeal.applicant else "")
+    if not email:
+        return
+    subject, body = _texts(kind, appeal)
+    notice_create(kind=kind, dedupe=f"event:{event.pk}:{kind}", subject=subject, body=body, appeal_id=appeal.pk,
+                  email=email)
+
+
+def staff(appeal: Appeal, event: AppealEvent | None, kind: str, user_ids: Iterable[int | None],
+          dedupe: str | None = None) -> None:
+    subject, body = _texts(kind, appeal)
+    key = dedupe or f"event:{event.pk if event else 0}:{kind}"
+    for user in User.objects.filter(pk__in=[uid for uid in user_ids if uid], is_active=True):
+        notice_create(kind=kind, dedupe=key, subject=subject, body=body, appeal_id=appeal.pk, recipient=user)
+
+
+def _role_holders(organization_id: int | None, role: str) -> list[int]:
+    if organization_id is None:
+        return []
+    return list(
+        Membership.objects.filter(organization_id=organization_id, role=role).values_list("user_id", flat=True)
+    )
+
+
+def organization_coordinators(appeal: Appeal, event: AppealEvent | None, kind: str, dedupe: str | None = None) -> None:
+    staff(appeal, event, kind, _role_holders(appeal.organization_id, Role.COORDINATOR), dedupe=dedupe)
+
+
+def organization_heads(appeal: Appeal, event: AppealEvent | None, kind: str) -> None:
+    staff(appeal, event, kind, _role_holders(appeal.organization_id, Role.HEAD))
+
+
+def moderators(appeal: Appeal, event: AppealEvent | None, kind: str) -> None:
+    ids = Membership.objects.filter(role=Role.MODERATOR).values_list("user_id", flat=True)
+    staff(appeal, event, kind, list(ids))

@@ -1,0 +1,669 @@
+"""Every write to an appeal. Each public function is one action of the lifecycle: it locks the row,
+checks the transition table and the actor's capacity, applies the guard, saves, records an
+AppealEvent and schedules notices after commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from otklik.accounts.models import Membership, Role, User
+from otklik.accounts.permissions import capacities, find_capacity
+from otklik.appeals import deadlines, notify
+from otklik.appeals.lifecycle import APPLICANT, SYSTEM, Action, Regime, State, Transition, transition_for
+from otklik.appeals.models import Appeal, AppealEvent, Channel, NumberSequence
+from otklik.core.calendar import WorkingCalendar
+from otklik.registry.models import Category, Organization, RegionSettings, Territory
+from otklik.registry.selectors import region_calendar, region_settings, route_organization
+
+REJECT_REASONS: dict[str, Any] = {
+    "spam": gettext_lazy("spam or advertising"),
+    "obscene": gettext_lazy("obscene or insulting language"),
+    "not_a_problem": gettext_lazy("not a problem to solve"),
+    "duplicate": gettext_lazy("duplicate of another message"),
+    "insufficient_data": gettext_lazy("not enough data to act on"),
+}
+
+DEFAULT_REWORK_REASONS: dict[str, Any] = {
+    "formal": gettext_lazy("the answer is formal and not on the substance"),
+    "no_term": gettext_lazy("no term for fixing the problem is given"),
+    "no_evidence": gettext_lazy("no evidence (photos, acts) is attached"),
+    "legal_references": gettext_lazy("too many legal references without explanation"),
+    "contradictory": gettext_lazy("the answer is contradictory"),
+    "incomplete": gettext_lazy("not every question is answered"),
+    "other": gettext_lazy("other"),
+}
+
+# 59-FZ Art. 11 grounds for leaving an appeal without an answer.
+FZ59_NO_ANSWER_GROUNDS: dict[str, Any] = {
+    "no_name_or_address": gettext_lazy("no surname or postal address (Art. 11 p. 1)"),
+    "court_decision": gettext_lazy("appeals a court decision (Art. 11 p. 2)"),
+    "abusive": gettext_lazy("obscene or insulting language, threats (Art. 11 p. 3)"),
+    "unreadable": gettext_lazy("the text cannot be read (Art. 11 p. 4)"),
+    "substance_unclear": gettext_lazy("the substance cannot be determined (Art. 11 p. 4.1)"),
+    "repeated": gettext_lazy("repeated question without new arguments (Art. 11 p. 5)"),
+    "state_secret": gettext_lazy("the answer would disclose a state secret (Art. 11 p. 6)"),
+}
+
+SATISFACTORY_RATING = 3  # 1..5; a lower rating is unsatisfactory and, with a comment, reopens the appeal
+
+
+class AppealError(Exception):
+    """A refused action: a machine code, a Russian message and, for forms, the field at fault."""
+
+    def __init__(self, code: str, message: str, *, field: str | None = None, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+        self.status = status
+
+
+@dataclass
+class ActingAs:
+    user: User | None
+    role: str
+    acting_for_id: int | None = None
+
+
+@dataclass
+class Context:
+    """What an action's body gets: the locked appeal, who acts, the time and the region's rules."""
+
+    appeal: Appeal
+    actor: ActingAs
+    now: dt.datetime
+    region: RegionSettings
+    cal: WorkingCalendar
+    payload: dict[str, Any] = field(default_factory=dict)
+    # Notices to create once the event exists; they are written in the same transaction.
+    then: list[Callable[[AppealEvent], None]] = field(default_factory=list)
+
+
+def _fail(code: str, message: str, *, field: str | None = None, status: int = 400) -> AppealError:
+    return AppealError(code, message, field=field, status=status)
+
+
+def _authorize(
+    appeal: Appeal, row: Transition, *, user: User | None, system: bool, token: str | None, now: dt.datetime
+) -> ActingAs:
+    if system:
+        if SYSTEM not in row.roles:
+            raise _fail("forbidden", _("This action cannot be performed automatically."), status=403)
+        return ActingAs(user=None, role=SYSTEM)
+    if APPLICANT in row.roles:
+        if token is not None and token == appeal.access_token:
+            return ActingAs(user=user, role=APPLICANT)
+        if user is not None and appeal.applicant_id is not None and appeal.applicant_id == user.pk:
+            return ActingAs(user=user, role=APPLICANT)
+    if user is None or not user.is_authenticated:
+        raise _fail("not_authenticated", _("Sign in to perform this action."), status=401)
+    staff_roles = row.roles - {SYSTEM, APPLICANT}
+    cap = find_capacity(user, staff_roles, appeal.organization_id, at=now)
+    if cap is not None and row.own_executor and cap.role == Role.EXECUTOR:
+        # Any executor of the organisation is not enough: the appeal's own executor, or their stand-in.
+        own = [
+            c for c in capacities(user, at=now)
+            if c.role == Role.EXECUTOR and c.organization_id == appeal.organization_id
+            and appeal.executor_id is not None and appeal.executor_id in {user.pk, c.acting_for_id}
+        ]
+        if not own:
+            raise _fail("not_your_appeal", _("Only the appeal's executor may do this."), status=403)
+        own.sort(key=lambda c: c.acting_for_id is not None)
+        cap = own[0]
+    if cap is None:
+        raise _fail("forbidden", _("Your role does not allow this action on this appeal."), status=403)
+    return ActingAs(user=user, role=cap.role, acting_for_id=cap.acting_for_id)
+
+
+def _perform(
+    appeal_id: int,
+    action: Action,
+    body: Callable[[Context], None] | None = None,
+    *,
+    user: User | None = None,
+    system: bool = False,
+    token: str | None = None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> Appeal:
+    now = now or timezone.now()
+    with transaction.atomic():
+        try:
+            appeal = Appeal.objects.select_for_update().select_related("category").get(pk=appeal_id)
+        except Appeal.DoesNotExist:
+            raise _fail("not_found", _("Appeal not found."), status=404) from None
+        row = transition_for(appeal.state, action, appeal.regime)
+        if row is None:
+            raise _fail(
+                "action_not_allowed",
+                _("The action «%(action)s» is not possible in the state «%(state)s».")
+                % {"action": Action(action).label, "state": State(appeal.state).label},
+                status=409,
+            )
+        actor = _authorize(appeal, row, user=user, system=system, token=token, now=now)
+        region = region_settings()
+        ctx = Context(appeal=appeal, actor=actor, now=now, region=region, cal=region_calendar(region))
+        from_state = appeal.state
+        if body is not None:
+            body(ctx)
+        appeal.state = row.target
+        if row.target != from_state or action in {Action.ROUTE, Action.REDIRECT}:
+            appeal.state_changed_at = now
+            deadlines.set_stage(appeal, now=now, region=region, cal=ctx.cal)
+        appeal.save()
+        event = AppealEvent.objects.create(
+            appeal=appeal, at=now, action=action, actor=actor.user, role=actor.role,
+            acting_for_id=actor.acting_for_id, organization_id=appeal.organization_id,
+            from_state=from_state, to_state=appeal.state, reason=reason, payload=ctx.payload,
+        )
+        for callback in ctx.then:
+            callback(event)
+    return appeal
+
+
+def _require_text(value: str, field_name: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise _fail("required", message, field=field_name)
+    if "\x00" in value:
+        raise _fail("invalid_text", _("The text contains a forbidden character."), field=field_name)
+    return value
+
+
+# --- intake ---------------------------------------------------------------------------------------
+
+
+def _next_number(year: int) -> str:
+    updated = NumberSequence.objects.filter(year=year).update(last=F("last") + 1)
+    if not updated:
+        try:
+            with transaction.atomic():
+                NumberSequence.objects.create(year=year, last=1)
+        except IntegrityError:
+            NumberSequence.objects.filter(year=year).update(last=F("last") + 1)
+    last = NumberSequence.objects.get(year=year).last
+    return f"{year}-{last:06d}"
+
+
+def appeal_submit(
+    *,
+    text: str,
+    regime: str = Regime.POS,
+    channel: str = Channel.PORTAL,
+    category: Category | None = None,
+    territory: Territory | None = None,
+    address: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
+    applicant: User | None = None,
+    applicant_name: str = "",
+    applicant_email: str = "",
+    applicant_phone: str = "",
+    applicant_address: str = "",
+    social_author: str = "",
+    social_url: str = "",
+    high_importance: bool = False,
+    significant: bool = False,
+    intake_key: str | None = None,
+    now: dt.datetime | None = None,
+) -> Appeal:
+    """Receive a message. Platform messages and social posts are registered at once; a 59-FZ appeal
+    waits for registration (3 days). A repeated call with the same ``intake_key`` returns the first appeal."""
+    now = now or timezone.now()
+    text = _require_text(text, "text", _("Describe the problem."))
+    if regime not in Regime.values:
+        raise _fail("invalid_regime", _("Unknown regime."), field="regime")
+    if channel not in Channel.values:
+        raise _fail("invalid_channel", _("Unknown channel."), field="channel")
+    if regime == Regime.FZ59 and not (applicant_name.strip() and (applicant_email or applicant_address)):
+        # 59-FZ Art. 7: a written appeal names the citizen and an address for the answer.
+        raise _fail("fz59_applicant_required", _("An appeal under 59-FZ needs the applicant's name and an address "
+                                                 "for the answer."), field="applicant_name")
+    if intake_key:
+        existing = Appeal.objects.filter(intake_key=intake_key).first()
+        if existing is not None:
+            return existing
+    region = region_settings()
+    cal = region_calendar(region)
+    try:
+        with transaction.atomic():
+            appeal = Appeal(
+                number=_next_number(cal.local_date(now).year), regime=regime, channel=channel, state=State.RECEIVED,
+                text=text, category=category, territory=territory, address=address, latitude=latitude,
+                longitude=longitude, applicant=applicant, applicant_name=applicant_name.strip(),
+                applicant_email=applicant_email.strip(), applicant_phone=applicant_phone.strip(),
+                applicant_address=applicant_address.strip(), social_author=social_author, social_url=social_url,
+                high_importance=high_importance, significant=significant, intake_key=intake_key or None,
+                received_at=now, state_changed_at=now,
+            )
+            deadlines.set_stage(appeal, now=now, region=region, cal=cal)
+            appeal.save()
+            AppealEvent.objects.create(
+                appeal=appeal, at=now, action=Action.SUBMIT, actor=applicant, role=APPLICANT,
+                from_state="", to_state=State.RECEIVED, payload={"channel": channel, "regime": regime},
+            )
+    except IntegrityError:
+        if intake_key:
+            existing = Appeal.objects.filter(intake_key=intake_key).first()
+            if existing is not None:
+                return existing
+        raise
+    if regime != Regime.FZ59:
+        appeal = appeal_register(appeal_id=appeal.pk, system=True, now=now)
+    return appeal
+
+
+def appeal_register(
+    *, appeal_id: int, user: User | None = None, system: bool = False, now: dt.datetime | None = None
+) -> Appeal:
+    def body(ctx: Context) -> None:
+        appeal = ctx.appeal
+        appeal.registered_at = ctx.now
+        due = deadlines.initial_answer_due(appeal, ctx.now, ctx.region, ctx.cal)
+        deadlines.set_answer_term(appeal, start=ctx.now, due=due, region=ctx.region)
+        if appeal.regime == Regime.FZ59:
+            appeal.redirect_due_at = deadlines.redirect_due(ctx.now, ctx.region, ctx.cal)
+        ctx.payload["due_at"] = due.isoformat()
+        ctx.then.append(lambda event: notify.applicant(appeal, event, "registered"))
+
+    return _perform(appeal_id, Action.REGISTER, body, user=user, system=system, now=now)
+
+
+# --- moderation -----------------------------------------------------------------------------------
+
+
+def _set_organization(ctx: Context, organization: Organization) -> None:
+    appeal = ctx.appeal
+    if not organization.is_active:
+        raise _fail("organization_inactive", _("The organisation is not active."), field="organization")
+    appeal.organization = organization
+    appeal.coordinator = None
+    appeal.executor = None
+    ctx.payload["organization_id"] = organization.pk
+    ctx.then.append(lambda event: notify.organization_coordinators(appeal, event, "routed"))
+
+
+def appeal_accept(
+    *,
+    appeal_id: int,
+    user: User | None = None,
+    system: bool = False,
+    organization_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Appeal:
+    """Accept a message after moderation and route it: to ``organization_id`` or by the routing table."""
+
+    def body(ctx: Context) -> None:
+        appeal = ctx.appeal
+        if organization_id is not None:
+            organization = Organization.objects.filter(pk=organization_id).first()
+        elif appeal.category is not None:
+            organization = route_organization(category=appeal.category, territory=appeal.territory)
+        else:
+            organization = None
+        if organization is None:
+            raise _fail("no_organization", _("No organisation handles this category on this territory: choose one."),
+                        field="organization")
+        _set_organization(ctx, organization)
+        ctx.then.append(lambda event: notify.applicant(appeal, event, "routed"))
+
+    return _perform(appeal_id, Action.ACCEPT, body, user=user, system=system, now=now)
+
+
+def appeal_route(*, appeal_id: int, user: User, organization_id: int, now: dt.datetime | None = None) -> Appeal:
+    def body(ctx: Context) -> None:
+        organization = Organization.objects.filter(pk=organization_id).first()
+        if organization is None:
+            raise _fail("no_organization", _("Choose an organisation."), field="organization")
+        _set_organization(ctx, organization)
+        ctx.then.append(lambda event: notify.applicant(ctx.appeal, event, "routed"))
+
+    return _perform(appeal_id, Action.ROUTE, body, user=user, now=now)
+
+
+def appeal_reject(
+    *, appeal_id: int, user: User, reason: str, comment: str = "", duplicate_of_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Appeal:
+    if reason not in REJECT_REASONS:
+        raise _fail("reason_required", _("Choose a reason for the rejection."), field="reason")
+
+    def body(ctx: Context) -> None:
+        appeal = ctx.appeal
+        if reason == "duplicate":
+            original = Appeal.objects.filter(pk=duplicate_of_id).exclude(pk=appeal.pk).first()
+            if original is None:
+                raise _fail("duplicate_required", _("Name the appeal this one duplicates."), field="duplicate_of")
+            appeal.duplicate_of = original
+        appeal.closed_at = ctx.now
+        ctx.payload.update({"reason": reason, "comment": comment})
+        ctx.then.append(lambda event: notify.applicant(appeal, event, "rejected"))
+
+    return _perform(appeal_id, Action.REJECT, body, user=user, reason=comment or str(REJECT_REASONS[reason]), now=now)
+
+
+def appeal_reclassify(*, appeal_id: int, user: User, category_id: int, now: dt.datetime | None = None) -> Appeal:
+    """Fix the category; the answer term is recounted from registration with the new category's days."""
+
+    def body(ctx: Context) -> None:
+        appeal = ctx.appeal
+        category = Category.objects.filter(pk=category_id, is_active=True).first()
+        if category is None:
+            raise _fail("category_required", _("Choose a category."), field="category")
+        ctx.payload.update({"from_category_id": appeal.category_id, "category_id": category.pk})
+        appeal.category = category
+        if appeal.registered_at and appeal.regime == Regime.POS:
+            due = deadlines.initial_answer_due(appeal, appeal.registered_at, ctx.region, ctx.cal)
+            deadlines.set_answer_term(appeal, start=appeal.registered_at, due=due, region=ctx.region)
+
+    return _perform(appeal_id, Action.RECLASSIFY, body, user=user, now=now)
+
+
+# --- coordination ---------------------------------------------------------------------------------
+
+
+def _check_fz59_redirect_term(ctx: Context) -> None:
+    appeal = ctx.appeal
+    if appeal.regime == Regime.FZ59 and appeal.redirect_due_at and ctx.now > appeal.redirect_due_at:
+        raise _fail(
+            "redirect_term_passed",
+            _("Under 59-FZ an appeal is forwarded within 7 days of registration; that term ended on %(date)s. "
+              "Answer it on the substance.") % {"date": ctx.cal.local(appeal.redirect_due_at).strftime("%d.%m.%Y")},
+        )
+
+
+def appeal_redirect(
+    *, appeal_id: int, user: User, organization_id: int, reason: str, now: dt.datetime | None = None
+) -> Appeal:
+    """Not our competence: hand the appeal straight to a named organisation (reason required)."""
+    reason = _require_text(reason, "reason", _("Explain why the appeal is redirected."))
+
+    def body(ctx: Context) -> None:
+        _check_fz59_redirect_term(ctx)
+        organization = Organization.objects.filter(pk=organization_id).first()
+        if organization is None or organization.pk == ctx.appeal.organization_id:
+            raise _fail("no_organization", _("Choose another organisation."), field="organization")
+        ctx.payload["from_organization_id"] = ctx.appeal.organization_id
+        ctx.appeal.redirect_count += 1
+        ctx.appeal.postponed_until = None
+        deadlines.clear_executor_alarm(ctx.appeal)
+        _set_organization(ctx, organization)
+        ctx.then.append(lambda event: notify.applicant(ctx.appeal, event, "redirected"))
+
+    return _perform(appeal_id, Action.REDIRECT, body, user=user, reason=reason, now=now)
+
+
+def appeal_return_to_moderation(
+    *, appeal_id: int, user: User, reason: str, now: dt.datetime | None = None
+) -> Appeal:
+    """Not our competence, and we do not know whose: back to the moderator for re-routing."""
+    reason = _require_text(reason, "reason", _("Explain why the appeal is not your competence."))
+
+    def body(ctx: Context) -> None:
+        _check_fz59_redirect_term(ctx)
+        appeal = ctx.appeal
+        ctx.payload["from_organization_id"] = appeal.organization_id
+        appeal.redirect_count += 1
+        appeal.organization = None
+        appeal.coordinator = None
+        appeal.executor = None
+        appeal.postponed_until = None
+        deadlines.clear_executor_alarm(appeal)
+        ctx.then.append(lambda event: notify.moderators(appeal, event, "returned_to_moderation"))
+        if appeal.regime == Regime.FZ59:
+            ctx.then.append(lambda event: notify.applicant(appeal, event, "redirected"))
+
+    return _perform(appeal_id, Action.RETURN_TO_MODERATION, body, user=user, reason=reason, now=now)
+
+
+def appeal_assign(*, appeal_id: int, user: User, executor_id: int, now: dt.datetime | None = None) -> Appeal:
+    """Assign or reassign the executor; for a postponed appeal this answers the 75 % rule."""
+
+    def body(ctx: Context) -> None:
+        appeal = ctx.appeal
+        is_executor = Membership.objects.filter(
+            user_id=executor_id, organization_id=appeal.organization_id, role=Role.EXECUTOR, user__is_active=True
+        ).exists()
+        if not is_executor:
+            raise _fail("not_an_executor", _("This person is not an executor of the organisation."), field="executor")
+        ctx.payload.update({"from_executor_id": appeal.executor_id, "executor_id": executor_id})
+        appeal.executor_id = executor_id
+        appeal.coordinator = ctx.actor.user
+        deadlines.clear_executor_alarm(appeal)
+        ctx.then.append(lambda event: notify.staff(appeal, event, "assigned", [executor_id]))
+
+    return _perform(appeal_id, Action.ASSIGN, body, user=user, now=now)
+
+
+# --- execution ------------------------------------------------------------------------------------
+
+
+def appeal_draft(*, appeal_id: int, user: User, text: str, now: dt.datetime | None = None) -> Appeal:
+    text = _require_text(text, "text", _("Write the answer."))
+
+    def body(ctx: Context) -> None:
+        ctx.appeal.draft_answer = text
+        ctx.payload["length"] = len(text)
+
+    return _perform(appeal_id, Action.DRAFT, body, user=user, now=now)
+
+
+def appeal_intermediate(
+    *, appeal_id: int, user: User, text: str, planned_date: dt.date | None = None, now: dt.datetime | None = None
+) -> Appeal:
+    """Tell the applicant what is being done. For a social post it starts the 7-working-day final term."""
+    text = _require_text(text, "text", _("Write the intermediate answer."))
+
+    def body(ctx: Context) -> None:
+        appeal = ctx.appeal
+        appeal.intermediate_text = text
+        ctx.payload["planned_date"] = planned_date.isoformat() if planned_date else None
+        if appeal.regime == Regime.SOCIAL:
+            due = ctx.cal.add_working_days(ctx.now, ctx.region.social_final_working_days)
+            deadlines.set_answer_term(appeal, start=ctx.now, due=due, region=ctx.region)
+            deadlines.set_stage(appeal, now=ctx.now, region=ctx.region, cal=ctx.cal)
+            ctx.payload["due_at"] = due.isoformat()
+        ctx.then.append(lambda event: notify.applicant(appeal, event, "intermediate"))
+
+    return _perform(appeal_id, Action.INTERMEDIATE, body, user=user, now=now)
+
+
+def appeal_postpone(
+    *, appeal_id: int, user: User, until: dt.date, reason: str, now: dt.datetime | None = None
+) -> Appeal:
+    """Postpone the final answer to a concrete date; the applicant is told the new date."""
+    reason = _require_text(reason, "reason", _("Explain why the answer is postponed."))
+
+    def body(ctx: Context) -> None:
+        appeal = ctx.appeal
+        today = ctx.cal.local_date(ctx.now)
+        if until <= today:
+            raise _fail("date_in_past", _("Choose a date after today."), field="until")
+        if appeal.due_at and until <= ctx.cal.local_date(appeal.due_at):
+            raise _fail("date_not_later", _("The new date must be later than the current deadline."), field="until")
+        deadlines.set_postponement(appeal, until=until, now=ctx.now, region=ctx.region, cal=ctx.cal)
+        ctx.payload.update({"until": until.isoformat(), "executor_alarm_at": appeal.executor_alarm_at.isoformat()
+                            if appeal.executor_alarm_at else None})
+        ctx.then.append(lambda event: notify.applicant(appeal, event, "postponed"))
+
+    return _perform(appeal_id, Action.POSTPONE, body, user=user, reason=reason, now=now)
+
+
+def appeal_send_for_approval(
+    *, appeal_id: int, user: User, text: str | None = None, now: dt.datetime | None = None
+) -> Appeal:
+    def body(ctx: Context) -> None:
+        appeal = ctx.appeal
+        if text is not None:
+            appeal.draft_answer = _require_text(text, "text", _("Write the answer."))
+        if not appeal.draft_answer.strip():
+            raise _fail("draft_required", _("Write the answer before sending it for approval."), field="text")
+        ctx.then.append(lambda event: notify.organization_heads(appeal, event, "approval_requested"))
+
+    return _perform(appeal_id, Action.SEND_FOR_APPROVAL, body, user=user, now=now)
+
+
+# --- approval and answer --------------------------------------------------------------------------
+
+
+def rework_reasons(region: RegionSettings | None = None) -> dict[str, Any]:
+    """The configured list (region settings: [{"code":..., "name":...}]) or the default criteria."""
+    configured = (region or region_settings()).rework_reasons
+    if configured:
+        return {item["code"]: item["name"] for item in configured if "code" in item and "name" in item}
+    return DEFAULT_REWORK_REASONS
+
+
+def appeal_approve(*, appeal_id: int, user: User, now: dt.datetime | None = None) -> Appeal:
+    return _perform(appeal_id, Action.APPROVE, user=user, now=now)
+
+
+def appeal_return_for_rework(
+    *, appeal_id: int, user: User, reason: str, comment: str = "", now: dt.datetime | None = None
+) -> Appeal:
+    reasons = rework_reasons()
+    if reason not in reasons:
+        raise _fail("reason_required", _("Choose a reason for returning the answer."), field="reason")
+    if reason == "other" and not comment.strip():
+        raise _fail("comment_required", _("Explain what must be fixed."), field="comment")
+
+    def body(ctx: Context) -> None:
+        appeal = ctx.appeal
+        ctx.payload.update({"reason": reason, "comment": comment})
+        recipients = [appeal.executor_id] if appeal.executor_id else []
+        ctx.then.append(lambda event: notify.staff(appeal, event, "rework", recipients))
+
+    return _perform(appeal_id, Action.RETURN_FOR_REWORK, body, user=user,
+                    reason=(f"{reasons[reason]}. {comment}".strip() if comment else str(reasons[reason])), now=now)
+
+
+def appeal_publish(*, appeal_id: int, user: User, now: dt.datetime | None = None) -> Appeal:
+    def body(ctx: Context) -> None:
+        appeal = ctx.appeal
+        appeal.answer_text = appeal.draft_answer
+        appeal.answered_at = ctx.now
+        ctx.payload["on_time"] = bool(appeal.due_at is None or ctx.now <= appeal.due_at)
+        ctx.then.append(lambda event: notify.applicant(appeal, event, "answered"))
+
+    return _perform(appeal_id, Action.PUBLISH, body, user=user, now=now)
+
+
+def appeal_rate(
+    *, appeal_id: int, rating: int, comment: str = "", user: User | None = None, token: str | None = None,
+    now: dt.datetime | None = None,
+) -> Appeal:
+    """The applicant rates the answer. A satisfactory rating closes the appeal; an unsatisfactory
+    one with a comment sends it back for reconsideration."""
+    if not 1 <= rating <= 5:
+        raise _fail("invalid_rating", _("Choose a rating from 1 to 5."), field="rating")
+    comment = comment.strip()
+    if rating < SATISFACTORY_RATING and not comment:
+        raise _fail("comment_required", _("Tell us what is wrong with the answer."), field="comment")
+
+    def body(ctx: Context) -> None:
+        ctx.appeal.rating = rating
+        ctx.appeal.rating_comment = comment
+        ctx.payload.update({"rating": rating, "comment": comment})
+
+    appeal = _perform(appeal_id, Action.RATE, body, user=user, token=token, now=now)
+    if rating < SATISFACTORY_RATING:
+        return appeal_reconsider(appeal_id=appeal_id, system=True, reason=comment, now=now)
+    return appeal_close(appeal_id=appeal_id, system=True, now=now)
+
+
+def appeal_reconsider(
+    *, appeal_id: int, reason: str, user: User | None = None, system: bool = False, now: dt.datetime | None = None
+) -> Appeal:
+    """Reconsideration «повторное рассмотрение»: back to execution with a new full term."""
+
+    def body(ctx: Context) -> None:
+        appeal = ctx.appeal
+        appeal.reconsideration_count += 1
+        appeal.answered_at = None
+        appeal.closed_at = None
+        appeal.postponed_until = None
+        due = deadlines.initial_answer_due(appeal, ctx.now, ctx.region, ctx.cal)
+        deadlines.set_answer_term(appeal, start=ctx.now, due=due, region=ctx.region)
+        ctx.payload["due_at"] = due.isoformat()
+        recipients = [appeal.executor_id] if appeal.executor_id else []
+        ctx.then.append(lambda event: notify.applicant(appeal, event, "reconsideration"))
+        ctx.then.append(lambda event: notify.staff(appeal, event, "reconsideration", recipients))
+
+    return _perform(appeal_id, Action.RECONSIDER, body, user=user, system=system, reason=reason, now=now)
+
+
+def appeal_close(
+    *, appeal_id: int, user: User | None = None, system: bool = False, now: dt.datetime | None = None
+) -> Appeal:
+    def body(ctx: Context) -> None:
+        ctx.appeal.closed_at = ctx.now
+
+    return _perform(appeal_id, Action.CLOSE, body, user=user, system=system, now=now)
+
+
+# --- 59-FZ ----------------------------------------------------------------------------------------
+
+
+def appeal_extend(
+    *, appeal_id: int, user: User, days: int, reason: str, now: dt.datetime | None = None
+) -> Appeal:
+    """Extend a 59-FZ term (Art. 12 p. 2): at most 30 days in all, applicant notified."""
+    reason = _require_text(reason, "reason", _("Explain why the term is extended."))
+
+    def body(ctx: Context) -> None:
+        appeal = ctx.appeal
+        limit = ctx.region.fz59_max_extension_days
+        if days < 1 or appeal.extension_days + days > limit:
+            raise _fail("extension_too_long", _("The term can be extended by at most %(days)s days in all.")
+                        % {"days": limit}, field="days")
+        assert appeal.due_at is not None and appeal.term_started_at is not None
+        appeal.extension_days += days
+        due = ctx.cal.end_of_day(ctx.cal.local_date(appeal.due_at) + dt.timedelta(days=days))
+        deadlines.set_answer_term(appeal, start=appeal.term_started_at, due=due, region=ctx.region)
+        deadlines.set_stage(appeal, now=ctx.now, region=ctx.region, cal=ctx.cal)
+        ctx.payload.update({"days": days, "due_at": due.isoformat()})
+        ctx.then.append(lambda event: notify.applicant(appeal, event, "extended"))
+
+    return _perform(appeal_id, Action.EXTEND, body, user=user, reason=reason, now=now)
+
+
+def appeal_leave_without_answer(
+    *, appeal_id: int, user: User, ground: str, comment: str = "", now: dt.datetime | None = None
+) -> Appeal:
+    if ground not in FZ59_NO_ANSWER_GROUNDS:
+        raise _fail("reason_required", _("Choose the ground under Art. 11 of 59-FZ."), field="ground")
+
+    def body(ctx: Context) -> None:
+        ctx.appeal.closed_at = ctx.now
+        ctx.payload.update({"ground": ground, "comment": comment})
+        if ground != "no_name_or_address":
+            ctx.then.append(lambda event: notify.applicant(ctx.appeal, event, "left_without_answer"))
+
+    return _perform(appeal_id, Action.LEAVE_WITHOUT_ANSWER, body, user=user,
+                    reason=str(FZ59_NO_ANSWER_GROUNDS[ground]), now=now)
+
+
+def appeal_transfer(
+    *, appeal_id: int, user: User, department: str, reason: str, department_sstu_id: str = "",
+    now: dt.datetime | None = None,
+) -> Appeal:
+    """Forward a 59-FZ appeal to a competent body outside the platform (Art. 8 p. 3)."""
+    department = _require_text(department, "department", _("Name the body the appeal is forwarded to."))
+    reason = _require_text(reason, "reason", _("Explain why the appeal is forwarded."))
+
+    def body(ctx: Context) -> None:
+        _check_fz59_redirect_term(ctx)
+        ctx.appeal.closed_at = ctx.now
+        ctx.payload.update({"department": department, "department_sstu_id": department_sstu_id})
+        ctx.then.append(lambda event: notify.applicant(ctx.appeal, event, "transferred"))
+
+    return _perform(appeal_id, Action.TRANSFER, body, user=user, reason=reason, now=now)

@@ -1,0 +1,120 @@
+"""The deadline sweeper: marks approaching and overdue appeals, records breaches, sends notices.
+
+Idempotent and safe to run side by side: every kind of due row is claimed with a conditional
+UPDATE … RETURNING that sets the kind's marker only where it is still empty, so two sweepers never
+act on the same row twice. The claim, the breach and the notices commit together, so a crash
+leaves the row unclaimed for the next run rather than losing it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from otklik.appeals import notify
+from otklik.appeals.lifecycle import OPEN_STATES, State
+from otklik.appeals.models import Appeal, DeadlineBreach, Stage
+
+
+@dataclass
+class SweepResult:
+    warned: int = 0
+    overdue: int = 0
+    stage_overdue: int = 0
+    needs_executor: int = 0
+
+    def total(self) -> int:
+        return self.warned + self.overdue + self.stage_overdue + self.needs_executor
+
+
+@dataclass(frozen=True)
+class _Kind:
+    marker: str
+    moment: str
+    extra_where: str = ""
+    only_open: bool = True
+
+
+WARN = _Kind("warned_at", "warn_at")
+OVERDUE = _Kind("overdue_marked_at", "due_at")
+# A stage whose deadline is the whole term's is covered by the overall breach.
+STAGE = _Kind("stage_overdue_marked_at", "stage_due_at", "AND (due_at IS NULL OR stage_due_at < due_at)")
+EXECUTOR = _Kind("executor_alarm_marked_at", "executor_alarm_at", f"AND state = '{State.POSTPONED.value}'", False)
+
+
+def _claim(kind: _Kind, now: dt.datetime, limit: int) -> list[int]:
+    table = Appeal._meta.db_table
+    states = ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATES))
+    state_filter = f"AND state IN ({states})" if kind.only_open else ""
+    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    sql = (
+        f"UPDATE {table} SET {kind.marker} = %s WHERE id IN ("  # noqa: S608 - identifiers are ours
+        f"SELECT id FROM {table} WHERE {kind.marker} IS NULL AND {kind.moment} <= %s {state_filter} "
+        f"{kind.extra_where} ORDER BY {kind.moment} LIMIT %s{lock}"
+        f") AND {kind.marker} IS NULL RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        moment = connection.ops.adapt_datetimefield_value(now)
+        cursor.execute(sql, [moment, moment, limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _run(kind: _Kind, now: dt.datetime, batch: int, act: Callable[[Appeal], None]) -> int:
+    done = 0
+    while True:
+        with transaction.atomic():
+            ids = _claim(kind, now, batch)
+            for appeal in Appeal.objects.filter(pk__in=ids).select_related("organization"):
+                act(appeal)
+        done += len(ids)
+        if len(ids) < batch:
+            return done
+
+
+def _breach(appeal: Appeal, stage: str, due: dt.datetime | None, now: dt.datetime) -> None:
+    if due is None:
+        return
+    DeadlineBreach.objects.bulk_create(
+        [DeadlineBreach(appeal=appeal, stage=stage, due_at=due, detected_at=now, organization_id=appeal.organization_id,
+                        executor_id=appeal.executor_id, coordinator_id=appeal.coordinator_id, state=appeal.state)],
+        ignore_conflicts=True,
+    )
+
+
+def _holders(appeal: Appeal) -> list[int | None]:
+    return [appeal.executor_id, appeal.coordinator_id]
+
+
+def sweep(*, now: dt.datetime | None = None, batch: int = 1000) -> SweepResult:
+    now = now or timezone.now()
+    result = SweepResult()
+
+    def warn(appeal: Appeal) -> None:
+        key = f"warn:{appeal.pk}:{appeal.due_at.isoformat() if appeal.due_at else ''}"
+        notify.staff(appeal, None, "approaching", _holders(appeal), dedupe=key)
+
+    def overdue(appeal: Appeal) -> None:
+        _breach(appeal, Stage.ANSWER, appeal.due_at, now)
+        key = f"overdue:{appeal.pk}:{appeal.due_at.isoformat() if appeal.due_at else ''}"
+        notify.staff(appeal, None, "overdue", _holders(appeal), dedupe=key)
+        if appeal.coordinator_id is None:
+            notify.organization_coordinators(appeal, None, "overdue", dedupe=key)
+
+    def stage_overdue(appeal: Appeal) -> None:
+        _breach(appeal, appeal.stage or Stage.EXECUTION, appeal.stage_due_at, now)
+        key = f"stage:{appeal.pk}:{appeal.stage}:{appeal.stage_due_at.isoformat() if appeal.stage_due_at else ''}"
+        notify.organization_coordinators(appeal, None, "stage_overdue", dedupe=key)
+
+    def needs_executor(appeal: Appeal) -> None:
+        key = f"needs_executor:{appeal.pk}:{appeal.postponed_at.isoformat() if appeal.postponed_at else ''}"
+        notify.organization_coordinators(appeal, None, "needs_executor", dedupe=key)
+
+    result.warned = _run(WARN, now, batch, warn)
+    result.overdue = _run(OVERDUE, now, batch, overdue)
+    result.stage_overdue = _run(STAGE, now, batch, stage_overdue)
+    result.needs_executor = _run(EXECUTOR, now, batch, needs_executor)
+    return result

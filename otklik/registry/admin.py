@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
+
+from otklik.registry import services
+from otklik.registry.models import (
+    CalendarOverride,
+    Category,
+    ClassifierCode,
+    Official,
+    Organization,
+    RegionSettings,
+    RegistryChange,
+    RoutingRule,
+    Territory,
+    Topic,
+)
+
+
+class LoggedChangesAdmin(admin.ModelAdmin):
+    """Saves through the registry service so that every change lands in the change log."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        services.registry_save(actor=request.user, instance=obj)  # type: ignore[arg-type]
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.registry_delete(actor=request.user, instance=obj)  # type: ignore[arg-type]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            services.registry_delete(actor=request.user, instance=obj)  # type: ignore[arg-type]
+        for instance in instances:
+            services.registry_save(actor=request.user, instance=instance)  # type: ignore[arg-type]
+        formset.save_m2m()
+
+
+class OfficialInline(admin.TabularInline):
+    model = Official
+    extra = 0
+
+
+@admin.register(Organization)
+class OrganizationAdmin(LoggedChangesAdmin):
+    list_display = ["name", "kind", "territory", "parent", "is_active", "data_confirmed_at"]
+    list_filter = ["kind", "is_active", "territory"]
+    search_fields = ["name", "short_name", "sstu_department_guid", "portal_id"]
+    autocomplete_fields = ["parent", "territory"]
+    inlines = [OfficialInline]
+
+
+@admin.register(Official)
+class OfficialAdmin(LoggedChangesAdmin):
+    list_display = ["full_name", "position", "kind", "organization", "phone", "email"]
+    list_filter = ["kind"]
+    search_fields = ["full_name", "organization__name"]
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(Territory)
+class TerritoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "parent", "oktmo"]
+    list_filter = ["kind"]
+    search_fields = ["name", "oktmo"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "parent", "procedure", "answer_days", "region_answer_days", "classifier_code",
+                    "is_active"]
+    list_filter = ["procedure", "is_active", "parent"]
+    search_fields = ["name", "code", "keywords"]
+    autocomplete_fields = ["parent", "classifier_code"]
+
+
+@admin.register(ClassifierCode)
+class ClassifierCodeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "version"]
+    list_filter = ["version"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["category", "territory", "organization"]
+    list_filter = ["territory"]
+    search_fields = ["category__name", "organization__name"]
+    autocomplete_fields = ["category", "territory", "organization"]
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active"]
+    search_fields = ["name"]
+
+
+@admin.register(RegionSettings)
+class RegionSettingsAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not RegionSettings.objects.exists()
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(admin.ModelAdmin):
+    list_display = ["day", "kind", "note"]
+    list_filter = ["kind"]
+
+
+@admin.register(RegistryChange)
+class RegistryChangeAdmin(admin.ModelAdmin):
+    list_display = ["at", "organization", "entity", "action", "actor"]
+    list_filter = ["entity", "action"]
+    search_fields = ["organization__name"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False

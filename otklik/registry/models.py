@@ -1,0 +1,342 @@
+"""Reference data of the region: territories, organisations and their officials, categories, routing,
+the federal thematic classifier, the topic list and the region's own settings and calendar."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+CLASSIFIER_CODE_RE = re.compile(r"^\d{4}\.\d{4}\.\d{4}\.\d{4}$")
+
+
+class Territory(models.Model):
+    """Territory «муниципальное образование»: region → districts / city districts → settlements."""
+
+    class Kind(models.TextChoices):
+        REGION = "region", _("region")
+        MUNICIPAL_DISTRICT = "municipal_district", _("municipal district")
+        CITY_DISTRICT = "city_district", _("city district")
+        MUNICIPAL_OKRUG = "municipal_okrug", _("municipal okrug")
+        URBAN_SETTLEMENT = "urban_settlement", _("urban settlement")
+        RURAL_SETTLEMENT = "rural_settlement", _("rural settlement")
+
+    name = models.CharField(_("name"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent territory"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    oktmo = models.CharField(_("OKTMO code"), max_length=11, blank=True)
+    centre_lat = models.FloatField(_("centre latitude"), null=True, blank=True)
+    centre_lon = models.FloatField(_("centre longitude"), null=True, blank=True)
+    boundary = models.JSONField(_("boundary (GeoJSON polygon)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="territory_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ancestors_and_self(self) -> list[Territory]:
+        """From this territory up to the root; the routing fallback walks this list."""
+        chain: list[Territory] = []
+        node: Territory | None = self
+        seen: set[int] = set()
+        while node is not None and node.pk not in seen:
+            seen.add(node.pk)
+            chain.append(node)
+            node = node.parent
+        return chain
+
+
+class Organization(models.Model):
+    """Organisation «орган / организация» that receives and answers messages."""
+
+    class Kind(models.TextChoices):
+        REGIONAL_BODY = "regional_body", _("regional executive body")
+        LOCAL_GOVERNMENT = "local_government", _("local self-government body")
+        INSTITUTION = "institution", _("state or municipal institution")
+        OTHER = "other", _("other organisation with public functions")
+
+    name = models.CharField(_("name"), max_length=500, unique=True)
+    short_name = models.CharField(_("short name"), max_length=255, blank=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent organisation"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    territory = models.ForeignKey(
+        Territory, verbose_name=_("territory"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="organizations",
+    )
+    address = models.CharField(_("postal address"), max_length=500, blank=True)
+    phone = models.CharField(_("phone"), max_length=64, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    sstu_department_guid = models.CharField(_("SSTU department GUID"), max_length=36, blank=True)
+    portal_id = models.CharField(_("portal organisation id"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    data_confirmed_at = models.DateTimeField(_("data confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+
+class Official(models.Model):
+    """The organisation's responsible official (not below deputy head) or that person's stand-in."""
+
+    class Kind(models.TextChoices):
+        RESPONSIBLE = "responsible", _("responsible official")
+        STAND_IN = "stand_in", _("stand-in of the responsible official")
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="officials"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    full_name = models.CharField(_("full name"), max_length=255)
+    position = models.CharField(_("position"), max_length=255)
+    phone = models.CharField(_("phone"), max_length=64, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+
+    class Meta:
+        verbose_name = _("responsible official")
+        verbose_name_plural = _("responsible officials")
+        constraints = [models.UniqueConstraint(fields=["organization", "kind"], name="official_one_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.get_kind_display()})"
+
+
+class ClassifierCode(models.Model):
+    """An entry of the federal thematic classifier «ТОТКО», code SSSS.TTTT.MMMM.QQQQ, versioned."""
+
+    version = models.CharField(_("version"), max_length=32)
+    code = models.CharField(_("code"), max_length=19)
+    name = models.CharField(_("name"), max_length=1000)
+
+    class Meta:
+        verbose_name = _("classifier code")
+        verbose_name_plural = _("classifier codes")
+        ordering = ["version", "code"]
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="classifier_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        if not CLASSIFIER_CODE_RE.match(self.code):
+            raise ValidationError({"code": _("Code must look like SSSS.TTTT.MMMM.QQQQ.")})
+
+    @property
+    def level(self) -> int:
+        blocks = self.code.split(".")
+        return 4 - sum(1 for block in blocks[1:] if block == "0000")
+
+    @property
+    def parent_code(self) -> str | None:
+        blocks = self.code.split(".")
+        level = self.level
+        if level <= 1:
+            return None
+        blocks[level - 1] = "0000"
+        return ".".join(blocks)
+
+
+class Category(models.Model):
+    """Category or subcategory of messages «категория / подкатегория» with its answer deadline."""
+
+    class Procedure(models.TextChoices):
+        ORDINARY = "ordinary", _("ordinary")
+        ACCELERATED = "accelerated", _("accelerated")
+
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent category"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=500)
+    procedure = models.CharField(
+        _("procedure"), max_length=16, choices=Procedure.choices, default=Procedure.ORDINARY
+    )
+    answer_days = models.PositiveSmallIntegerField(_("answer deadline, calendar days"), default=30)
+    region_answer_days = models.PositiveSmallIntegerField(
+        _("regional override of the deadline, days"), null=True, blank=True,
+        help_text=_("A shorter term set by the region replaces the approved one."),
+    )
+    keywords = models.TextField(_("keywords"), blank=True, help_text=_("Comma-separated."))
+    classifier_code = models.ForeignKey(
+        ClassifierCode, verbose_name=_("classifier code"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="categories",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_public = models.BooleanField(_("answers are published"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} / {self.name}" if self.parent_id and self.parent else self.name
+
+    @property
+    def effective_answer_days(self) -> int:
+        return self.region_answer_days or self.answer_days
+
+    def keyword_list(self) -> list[str]:
+        return [word.strip() for word in self.keywords.split(",") if word.strip()]
+
+
+class RoutingRule(models.Model):
+    """Routing table row: (category, territory) → organisation. No territory means "anywhere"."""
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="routing_rules"
+    )
+    territory = models.ForeignKey(
+        Territory, verbose_name=_("territory"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="routing_rules",
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="routing_rules"
+    )
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing table")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "territory"], name="routing_unique"),
+            models.UniqueConstraint(
+                fields=["category"], condition=models.Q(territory__isnull=True), name="routing_unique_anywhere"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} / {self.territory or '*'} → {self.organization}"
+
+
+class Topic(models.Model):
+    """Topic «направление (тематика)» for public discussions, votes and polls."""
+
+    name = models.CharField(_("name"), max_length=255, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("topic of discussions, votes and polls")
+        verbose_name_plural = _("topics of discussions, votes and polls")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RegionSettings(models.Model):
+    """The region's own settings; one row. Defaults follow domain.md and the regional acts."""
+
+    name = models.CharField(_("region name"), max_length=255, default="")
+    answer_days_default = models.PositiveSmallIntegerField(_("answer deadline, days"), default=30)
+    answer_days_accelerated = models.PositiveSmallIntegerField(_("accelerated answer deadline, days"), default=10)
+    move_deadline_off_day = models.BooleanField(
+        _("move a deadline that falls on a day off to the next working day"), default=True
+    )
+    moderation_working_days = models.PositiveSmallIntegerField(_("moderation budget, working days"), default=1)
+    coordination_working_days = models.PositiveSmallIntegerField(
+        _("coordination budget, working days"), default=1
+    )
+    approval_working_days = models.PositiveSmallIntegerField(_("approval budget, working days"), default=2)
+    approaching_percent = models.PositiveSmallIntegerField(
+        _("warn when this share of a term has passed, %"), default=80
+    )
+    postponed_executor_percent = models.PositiveSmallIntegerField(
+        _("postponed message needs an executor when this share of its term remains, %"), default=75
+    )
+    fz59_registration_days = models.PositiveSmallIntegerField(_("59-FZ: registration, days"), default=3)
+    fz59_redirect_days = models.PositiveSmallIntegerField(_("59-FZ: redirect, days"), default=7)
+    fz59_answer_days = models.PositiveSmallIntegerField(_("59-FZ: answer, days"), default=30)
+    fz59_max_extension_days = models.PositiveSmallIntegerField(_("59-FZ: longest extension, days"), default=30)
+    social_answer_hours = models.PositiveSmallIntegerField(_("social posts: answer, working hours"), default=9)
+    social_answer_hours_high = models.PositiveSmallIntegerField(
+        _("social posts of high importance: answer, working hours"), default=4
+    )
+    social_final_working_days = models.PositiveSmallIntegerField(
+        _("social posts: final answer after an intermediate one, working days"), default=7
+    )
+    workday_start = models.TimeField(_("working day starts"), default="09:00")
+    workday_end = models.TimeField(_("working day ends"), default="18:00")
+    registry_confirmation_days = models.PositiveSmallIntegerField(
+        _("registry data must be confirmed every, days"), default=90
+    )
+    rework_reasons = models.JSONField(
+        _("reasons to return an answer for rework"), default=list, blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("region settings")
+        verbose_name_plural = _("region settings")
+
+    def __str__(self) -> str:
+        return self.name or str(_("Region settings"))
+
+    def clean(self) -> None:
+        if self.workday_end <= self.workday_start:
+            raise ValidationError({"workday_end": _("The working day must end after it starts.")})
+        for field in ("approaching_percent", "postponed_executor_percent"):
+            if not 1 <= getattr(self, field) <= 100:
+                raise ValidationError({field: _("Enter a percentage from 1 to 100.")})
+
+
+class CalendarOverride(models.Model):
+    """The region's own change to the federal production calendar."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "day_off", _("extra day off")
+        WORKING_DAY = "working_day", _("working day")
+
+    day = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("working calendar override")
+        verbose_name_plural = _("working calendar overrides")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d.%m.%Y} {self.get_kind_display()}"
+
+
+class RegistryChange(models.Model):
+    """Change log of responsible persons and contacts: who changed what and when."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organisation"), null=True, on_delete=models.CASCADE, related_name="changes"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("changed at"), auto_now_add=True, db_index=True)
+    entity = models.CharField(_("entity"), max_length=64)
+    entity_id = models.CharField(_("entity id"), max_length=64)
+    action = models.CharField(_("action"), max_length=16)
+    changes = models.JSONField(_("changes"), default=dict)
+
+    class Meta:
+        verbose_name = _("registry change")
+        verbose_name_plural = _("registry change log")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d.%m.%Y %H:%M} {self.entity} {self.action}"

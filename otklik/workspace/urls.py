@@ -1,0 +1,9 @@
+from django.urls import path
+
+from otklik.workspace import views
+
+app_name = "workspace"
+
+urlpatterns = [
+    path("registry/health/", views.registry_health, name="registry_health"),
+]

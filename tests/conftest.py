@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import pytest
+from huey.contrib.djhuey import HUEY
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_inline():
+    """Background tasks run in the test process, so their effects can be asserted."""
+    previous = HUEY.immediate
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = previous
+
+
+@pytest.fixture
+def region(db):
+    from otklik.registry.selectors import region_settings
+
+    row = region_settings()
+    row.name = "Тестовая область"
+    row.save()
+    return row
