@@ -39,7 +39,7 @@ def _new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-OPEN_Q = Q(state__in=[str(s) for s in OPEN_STATES])
+OPEN_Q = Q(state__in=sorted(str(s) for s in OPEN_STATES))
 
 
 class Appeal(models.Model):
@@ -236,3 +236,6 @@ class NumberSequence(models.Model):
 
     year = models.PositiveSmallIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

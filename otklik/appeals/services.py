@@ -340,7 +340,9 @@ def appeal_reject(
     def body(ctx: Context) -> None:
         appeal = ctx.appeal
         if reason == "duplicate":
-            original = Appeal.objects.filter(pk=duplicate_of_id).exclude(pk=appeal.pk).first()
+            original = (
+                Appeal.objects.filter(pk=duplicate_of_id).exclude(pk=appeal.pk).first() if duplicate_of_id else None
+            )
             if original is None:
                 raise _fail("duplicate_required", _("Name the appeal this one duplicates."), field="duplicate_of")
             appeal.duplicate_of = original
@@ -430,7 +432,7 @@ def appeal_assign(*, appeal_id: int, user: User, executor_id: int, now: dt.datet
 
     def body(ctx: Context) -> None:
         appeal = ctx.appeal
-        is_executor = Membership.objects.filter(
+        is_executor = appeal.organization_id is not None and Membership.objects.filter(
             user_id=executor_id, organization_id=appeal.organization_id, role=Role.EXECUTOR, user__is_active=True
         ).exists()
         if not is_executor:
@@ -574,7 +576,7 @@ def appeal_rate(
         ctx.appeal.rating_comment = comment
         ctx.payload.update({"rating": rating, "comment": comment})
 
-    appeal = _perform(appeal_id, Action.RATE, body, user=user, token=token, now=now)
+    _perform(appeal_id, Action.RATE, body, user=user, token=token, now=now)
     if rating < SATISFACTORY_RATING:
         return appeal_reconsider(appeal_id=appeal_id, system=True, reason=comment, now=now)
     return appeal_close(appeal_id=appeal_id, system=True, now=now)

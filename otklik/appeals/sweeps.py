@@ -52,7 +52,7 @@ def _claim(kind: _Kind, now: dt.datetime, limit: int) -> list[int]:
     state_filter = f"AND state IN ({states})" if kind.only_open else ""
     lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     sql = (
-        f"UPDATE {table} SET {kind.marker} = %s WHERE id IN ("  # noqa: S608 - identifiers are ours
+        f"UPDATE {table} SET {kind.marker} = %s WHERE id IN ("
         f"SELECT id FROM {table} WHERE {kind.marker} IS NULL AND {kind.moment} <= %s {state_filter} "
         f"{kind.extra_where} ORDER BY {kind.moment} LIMIT %s{lock}"
         f") AND {kind.marker} IS NULL RETURNING id"
