@@ -12,6 +12,7 @@ urlpatterns = [
     path("", workspace_views.home, name="home"),
     path("accounts/", include("otklik.accounts.urls")),
     path("workspace/", include("otklik.workspace.urls")),
+    path("registry/", include("otklik.registry.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]
