@@ -35,3 +35,8 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 @api.exception_handler(AuthenticationError)
 def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(request, {"code": "not_authenticated", "message": _("Sign in first.")}, status=401)
+
+
+from otklik.appeals.api import router as appeals_router  # noqa: E402 - routers attach after the handlers
+
+api.add_router("/", appeals_router)

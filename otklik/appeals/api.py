@@ -1,0 +1,477 @@
+"""JSON API of appeals: list, detail with history, and every lifecycle action.
+
+Views are thin: reads through selectors, writes through services; errors are AppealError, which the
+API turns into {"code", "message", "field"} with the right status.
+"""
+
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from otklik.accounts.models import Role, User
+from otklik.accounts.permissions import capacities
+from otklik.appeals import selectors, services
+from otklik.appeals.lifecycle import OPEN_STATES, Action, Regime, State
+from otklik.appeals.models import Appeal, Channel
+from otklik.appeals.services import AppealError
+from otklik.registry.models import Category, Territory
+
+router = Router(tags=["appeals"])
+
+REGISTRAR_ROLES = frozenset({Role.MODERATOR, Role.REGIONAL_COORDINATOR, Role.COORDINATOR})
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class AppealItemOut(Schema):
+    id: int
+    number: str
+    regime: str
+    state: str
+    state_label: str
+    category: str | None
+    organization: str | None
+    organization_id: int | None
+    executor: str | None
+    received_at: dt.datetime
+    due_at: dt.datetime | None
+    stage: str
+    stage_due_at: dt.datetime | None
+    overdue: bool
+    significant: bool
+
+
+class EventOut(Schema):
+    at: dt.datetime
+    action: str
+    action_label: str
+    actor: str | None
+    role: str
+    acting_for: str | None
+    from_state: str
+    to_state: str
+    reason: str
+    payload: dict[str, Any]
+
+
+class ApplicantOut(Schema):
+    name: str
+    email: str
+    phone: str
+    address: str
+
+
+class AppealOut(AppealItemOut):
+    channel: str
+    text: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+    territory: str | None
+    applicant: ApplicantOut | None
+    draft_answer: str
+    answer_text: str
+    intermediate_text: str
+    postponed_until: dt.date | None
+    rating: int | None
+    rating_comment: str
+    extension_days: int
+    history: list[EventOut]
+    allowed_actions: list[str]
+
+
+def _item(appeal: Appeal, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "id": appeal.pk,
+        "number": appeal.number,
+        "regime": appeal.regime,
+        "state": appeal.state,
+        "state_label": str(State(appeal.state).label),
+        "category": str(appeal.category) if appeal.category_id else None,
+        "organization": str(appeal.organization) if appeal.organization_id else None,
+        "organization_id": appeal.organization_id,
+        "executor": appeal.executor.display_name if appeal.executor_id and appeal.executor else None,
+        "received_at": appeal.received_at,
+        "due_at": appeal.due_at,
+        "stage": appeal.stage,
+        "stage_due_at": appeal.stage_due_at,
+        "overdue": bool(appeal.state in OPEN_STATES and appeal.due_at and appeal.due_at < now),
+        "significant": appeal.significant,
+    }
+
+
+def _detail(user: User, appeal: Appeal) -> dict[str, Any]:
+    data = _item(appeal, timezone.now())
+    applicant = None
+    if selectors.can_see_personal_data(user, appeal):
+        applicant = {
+            "name": appeal.applicant_name or appeal.social_author,
+            "email": appeal.applicant_email,
+            "phone": appeal.applicant_phone,
+            "address": appeal.applicant_address,
+        }
+    data.update(
+        channel=appeal.channel, text=appeal.text, address=appeal.address, latitude=appeal.latitude,
+        longitude=appeal.longitude, territory=str(appeal.territory) if appeal.territory_id else None,
+        applicant=applicant, draft_answer=appeal.draft_answer, answer_text=appeal.answer_text,
+        intermediate_text=appeal.intermediate_text, postponed_until=appeal.postponed_until, rating=appeal.rating,
+        rating_comment=appeal.rating_comment, extension_days=appeal.extension_days,
+        history=[
+            {
+                "at": event.at, "action": event.action, "action_label": str(Action(event.action).label),
+                "actor": event.actor.display_name if event.actor else None, "role": event.role,
+                "acting_for": event.acting_for.display_name if event.acting_for else None,
+                "from_state": event.from_state, "to_state": event.to_state, "reason": event.reason,
+                "payload": event.payload,
+            }
+            for event in selectors.appeal_history(appeal)
+        ],
+        allowed_actions=[str(action) for action in selectors.allowed_actions(user, appeal)],
+    )
+    return data
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _visible(request: HttpRequest, appeal_id: int) -> Appeal:
+    appeal = selectors.appeal_for_user(_user(request), appeal_id)
+    if appeal is None:
+        raise AppealError("not_found", _("Appeal not found."), status=404)
+    return appeal
+
+
+class ListFilters(Schema):
+    state: list[State] | None = Field(None, description="one or more states")
+    organization: int | None = None
+    category: int | None = None
+    territory: int | None = None
+    regime: Regime | None = None
+    executor: int | None = None
+    overdue: bool | None = None
+    due_before: dt.datetime | None = None
+    q: str | None = Field(None, max_length=200, description="number, or words of the text or address")
+
+
+@router.get("/appeals", response=list[AppealItemOut], summary="List appeals visible to the user")
+@paginate(PageNumberPagination, page_size=50)
+def list_appeals(request: HttpRequest, filters: Query[ListFilters]) -> list[dict[str, Any]]:
+    now = timezone.now()
+    queryset = selectors.search_appeals(
+        _user(request),
+        selectors.AppealFilters(
+            state=[str(s) for s in filters.state] if filters.state else None,
+            organization_id=filters.organization, category_id=filters.category, territory_id=filters.territory,
+            regime=filters.regime, executor_id=filters.executor, overdue=filters.overdue,
+            due_before=filters.due_before, text=filters.q,
+        ),
+        now=now,
+    ).order_by("due_at", "id")
+    return _LazyItems(queryset, now)  # type: ignore[return-value]
+
+
+class _LazyItems:
+    """Lets the paginator slice and count the queryset before rows are turned into dicts."""
+
+    def __init__(self, queryset: Any, now: dt.datetime) -> None:
+        self.queryset, self.now = queryset, now
+
+    def __len__(self) -> int:
+        return int(self.queryset.count())
+
+    def count(self) -> int:
+        return int(self.queryset.count())
+
+    def __getitem__(self, key: slice) -> list[dict[str, Any]]:
+        return [_item(appeal, self.now) for appeal in self.queryset[key]]
+
+
+@router.get("/appeals/{appeal_id}", response={200: AppealOut, 404: ErrorOut}, summary="An appeal with its history")
+def get_appeal(request: HttpRequest, appeal_id: int) -> dict[str, Any]:
+    return _detail(_user(request), _visible(request, appeal_id))
+
+
+class SubmitIn(Schema):
+    text: str = Field(..., min_length=1, max_length=10000)
+    regime: Regime = Regime.POS
+    channel: Channel = Channel.API
+    category_id: int | None = None
+    territory_id: int | None = None
+    address: str = Field("", max_length=500)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    applicant_name: str = Field("", max_length=255)
+    applicant_email: str = Field("", max_length=254)
+    applicant_phone: str = Field("", max_length=64)
+    applicant_address: str = Field("", max_length=500)
+    high_importance: bool = False
+    significant: bool = False
+    idempotency_key: str | None = Field(None, max_length=128)
+
+
+@router.post("/appeals", response={201: AppealOut, 400: ErrorOut, 403: ErrorOut}, summary="Register an appeal")
+def submit_appeal(request: HttpRequest, payload: SubmitIn) -> tuple[int, dict[str, Any]]:
+    """Staff register appeals that arrive on paper, by e-mail or at a personal reception."""
+    user = _user(request)
+    if not any(cap.role in REGISTRAR_ROLES for cap in capacities(user)):
+        raise AppealError("forbidden", _("Your role does not allow registering appeals."), status=403)
+    category = Category.objects.filter(pk=payload.category_id, is_active=True).first() if payload.category_id else None
+    if payload.category_id and category is None:
+        raise AppealError("invalid", _("Unknown category."), field="category_id")
+    territory = Territory.objects.filter(pk=payload.territory_id).first() if payload.territory_id else None
+    if payload.territory_id and territory is None:
+        raise AppealError("invalid", _("Unknown territory."), field="territory_id")
+    appeal = services.appeal_submit(
+        text=payload.text, regime=payload.regime, channel=payload.channel, category=category, territory=territory,
+        address=payload.address, latitude=payload.latitude, longitude=payload.longitude,
+        applicant_name=payload.applicant_name, applicant_email=payload.applicant_email,
+        applicant_phone=payload.applicant_phone, applicant_address=payload.applicant_address,
+        high_importance=payload.high_importance, significant=payload.significant,
+        intake_key=payload.idempotency_key,
+    )
+    return 201, _detail(user, Appeal.objects.get(pk=appeal.pk))
+
+
+# --- actions ----------------------------------------------------------------------------------------
+
+
+class Empty(Schema):
+    pass
+
+
+class OrganizationIn(Schema):
+    organization_id: int | None = None
+
+
+class RouteIn(Schema):
+    organization_id: int
+
+
+class RejectIn(Schema):
+    reason: str = Field(..., description="spam | obscene | not_a_problem | duplicate | insufficient_data")
+    comment: str = Field("", max_length=2000)
+    duplicate_of_id: int | None = None
+
+
+class CategoryIn(Schema):
+    category_id: int
+
+
+class RedirectIn(Schema):
+    organization_id: int
+    reason: str = Field(..., max_length=2000)
+
+
+class ReasonIn(Schema):
+    reason: str = Field(..., max_length=2000)
+
+
+class AssignIn(Schema):
+    executor_id: int
+
+
+class TextIn(Schema):
+    text: str = Field(..., max_length=20000)
+
+
+class IntermediateIn(Schema):
+    text: str = Field(..., max_length=20000)
+    planned_date: dt.date | None = None
+
+
+class PostponeIn(Schema):
+    until: dt.date
+    reason: str = Field(..., max_length=2000)
+
+
+class SendIn(Schema):
+    text: str | None = Field(None, max_length=20000)
+
+
+class ReworkIn(Schema):
+    reason: str
+    comment: str = Field("", max_length=2000)
+
+
+class RateIn(Schema):
+    rating: int = Field(..., ge=1, le=5)
+    comment: str = Field("", max_length=2000)
+    key: str | None = Field(None, description="the tracking secret, for applicants without an account")
+
+
+class ExtendIn(Schema):
+    days: int = Field(..., ge=1, le=30)
+    reason: str = Field(..., max_length=2000)
+
+
+class LeaveIn(Schema):
+    ground: str
+    comment: str = Field("", max_length=2000)
+
+
+class TransferIn(Schema):
+    department: str = Field(..., max_length=500)
+    reason: str = Field(..., max_length=2000)
+    department_sstu_id: str = Field("", max_length=64)
+
+
+ACTION_RESPONSES = {200: AppealOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+def _action(path: str, schema: type[Schema], summary: str, *, public: bool = False) -> Callable[..., Any]:
+    """Declare POST /appeals/{id}/<path>: check visibility, call the service, return the new state.
+
+    ``public`` actions (rating) are open to applicants who prove themselves with the tracking secret.
+    """
+
+    def register(call: Callable[..., Appeal]) -> Any:
+        def view(request: HttpRequest, appeal_id: int, payload: schema) -> dict[str, Any]:  # type: ignore[valid-type]
+            user = _user(request)
+            if not public:
+                _visible(request, appeal_id)
+            call(user, appeal_id, payload)
+            appeal = selectors.appeal_for_user(user, appeal_id) if user.is_authenticated else None
+            return _detail(user, appeal) if appeal is not None else _public_view(appeal_id)
+
+        view.__name__ = f"appeal_{path}"
+        route = f"/appeals/{{appeal_id}}/{path}"
+        if public:
+            router.post(route, response=ACTION_RESPONSES, summary=summary, auth=None)(view)
+        else:
+            router.post(route, response=ACTION_RESPONSES, summary=summary)(view)
+        return call
+
+    return register
+
+
+def _public_view(appeal_id: int) -> dict[str, Any]:
+    """What the applicant may see of their own appeal: no staff drafts, no history details."""
+    appeal = Appeal.objects.select_related("category", "organization", "executor").get(pk=appeal_id)
+    data = _item(appeal, timezone.now())
+    data.update(channel=appeal.channel, text=appeal.text, address=appeal.address, latitude=appeal.latitude,
+                longitude=appeal.longitude, territory=None, applicant=None, draft_answer="",
+                answer_text=appeal.answer_text, intermediate_text=appeal.intermediate_text,
+                postponed_until=appeal.postponed_until, rating=appeal.rating, rating_comment=appeal.rating_comment,
+                extension_days=appeal.extension_days, history=[], allowed_actions=[], executor=None)
+    return data
+
+
+@_action("accept", OrganizationIn, "Accept after moderation and route (by the routing table by default)")
+def _accept(user: User, appeal_id: int, p: OrganizationIn) -> Appeal:
+    return services.appeal_accept(appeal_id=appeal_id, user=user, organization_id=p.organization_id)
+
+
+@_action("route", RouteIn, "Route to a named organisation")
+def _route(user: User, appeal_id: int, p: RouteIn) -> Appeal:
+    return services.appeal_route(appeal_id=appeal_id, user=user, organization_id=p.organization_id)
+
+
+@_action("reject", RejectIn, "Reject at moderation")
+def _reject(user: User, appeal_id: int, p: RejectIn) -> Appeal:
+    return services.appeal_reject(appeal_id=appeal_id, user=user, reason=p.reason, comment=p.comment,
+                                  duplicate_of_id=p.duplicate_of_id)
+
+
+@_action("reclassify", CategoryIn, "Change the category")
+def _reclassify(user: User, appeal_id: int, p: CategoryIn) -> Appeal:
+    return services.appeal_reclassify(appeal_id=appeal_id, user=user, category_id=p.category_id)
+
+
+@_action("redirect", RedirectIn, "Redirect to another organisation (not our competence)")
+def _redirect(user: User, appeal_id: int, p: RedirectIn) -> Appeal:
+    return services.appeal_redirect(appeal_id=appeal_id, user=user, organization_id=p.organization_id,
+                                    reason=p.reason)
+
+
+@_action("return_to_moderation", ReasonIn, "Return to moderation (not our competence)")
+def _return_to_moderation(user: User, appeal_id: int, p: ReasonIn) -> Appeal:
+    return services.appeal_return_to_moderation(appeal_id=appeal_id, user=user, reason=p.reason)
+
+
+@_action("assign", AssignIn, "Assign or reassign the executor")
+def _assign(user: User, appeal_id: int, p: AssignIn) -> Appeal:
+    return services.appeal_assign(appeal_id=appeal_id, user=user, executor_id=p.executor_id)
+
+
+@_action("draft", TextIn, "Save a draft answer")
+def _draft(user: User, appeal_id: int, p: TextIn) -> Appeal:
+    return services.appeal_draft(appeal_id=appeal_id, user=user, text=p.text)
+
+
+@_action("intermediate", IntermediateIn, "Give an intermediate answer")
+def _intermediate(user: User, appeal_id: int, p: IntermediateIn) -> Appeal:
+    return services.appeal_intermediate(appeal_id=appeal_id, user=user, text=p.text, planned_date=p.planned_date)
+
+
+@_action("postpone", PostponeIn, "Postpone the answer to a date")
+def _postpone(user: User, appeal_id: int, p: PostponeIn) -> Appeal:
+    return services.appeal_postpone(appeal_id=appeal_id, user=user, until=p.until, reason=p.reason)
+
+
+@_action("send_for_approval", SendIn, "Send the answer for approval")
+def _send(user: User, appeal_id: int, p: SendIn) -> Appeal:
+    return services.appeal_send_for_approval(appeal_id=appeal_id, user=user, text=p.text)
+
+
+@_action("approve", Empty, "Approve the answer")
+def _approve(user: User, appeal_id: int, p: Empty) -> Appeal:
+    return services.appeal_approve(appeal_id=appeal_id, user=user)
+
+
+@_action("return_for_rework", ReworkIn, "Return the answer for rework")
+def _rework(user: User, appeal_id: int, p: ReworkIn) -> Appeal:
+    return services.appeal_return_for_rework(appeal_id=appeal_id, user=user, reason=p.reason, comment=p.comment)
+
+
+@_action("publish", Empty, "Publish the answer to the applicant")
+def _publish(user: User, appeal_id: int, p: Empty) -> Appeal:
+    return services.appeal_publish(appeal_id=appeal_id, user=user)
+
+
+@_action("reconsider", ReasonIn, "Send an answered appeal back for reconsideration")
+def _reconsider(user: User, appeal_id: int, p: ReasonIn) -> Appeal:
+    return services.appeal_reconsider(appeal_id=appeal_id, user=user, reason=p.reason)
+
+
+@_action("close", Empty, "Close an answered appeal")
+def _close(user: User, appeal_id: int, p: Empty) -> Appeal:
+    return services.appeal_close(appeal_id=appeal_id, user=user)
+
+
+@_action("extend", ExtendIn, "Extend a 59-FZ term")
+def _extend(user: User, appeal_id: int, p: ExtendIn) -> Appeal:
+    return services.appeal_extend(appeal_id=appeal_id, user=user, days=p.days, reason=p.reason)
+
+
+@_action("leave_without_answer", LeaveIn, "Leave a 59-FZ appeal without an answer (Art. 11)")
+def _leave(user: User, appeal_id: int, p: LeaveIn) -> Appeal:
+    return services.appeal_leave_without_answer(appeal_id=appeal_id, user=user, ground=p.ground, comment=p.comment)
+
+
+@_action("transfer", TransferIn, "Forward a 59-FZ appeal to a competent body outside the platform")
+def _transfer(user: User, appeal_id: int, p: TransferIn) -> Appeal:
+    return services.appeal_transfer(appeal_id=appeal_id, user=user, department=p.department, reason=p.reason,
+                                    department_sstu_id=p.department_sstu_id)
+
+
+@_action("rate", RateIn, "Rate the answer (the applicant)", public=True)
+def _rate(user: User, appeal_id: int, p: RateIn) -> Appeal:
+    return services.appeal_rate(appeal_id=appeal_id, user=user if user.is_authenticated else None, token=p.key,
+                                rating=p.rating, comment=p.comment)
+
+
+@_action("register", Empty, "Register a received 59-FZ appeal")
+def _register(user: User, appeal_id: int, p: Empty) -> Appeal:
+    return services.appeal_register(appeal_id=appeal_id, user=user)
