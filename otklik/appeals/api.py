@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from otklik.accounts.models import Role, User
@@ -222,7 +222,7 @@ class SubmitIn(Schema):
 
 
 @router.post("/appeals", response={201: AppealOut, 400: ErrorOut, 403: ErrorOut}, summary="Register an appeal")
-def submit_appeal(request: HttpRequest, payload: SubmitIn) -> tuple[int, dict[str, Any]]:
+def submit_appeal(request: HttpRequest, payload: SubmitIn) -> Status:
     """Staff register appeals that arrive on paper, by e-mail or at a personal reception."""
     user = _user(request)
     if not any(cap.role in REGISTRAR_ROLES for cap in capacities(user)):
@@ -241,7 +241,7 @@ def submit_appeal(request: HttpRequest, payload: SubmitIn) -> tuple[int, dict[st
         high_importance=payload.high_importance, significant=payload.significant,
         intake_key=payload.idempotency_key,
     )
-    return 201, _detail(user, Appeal.objects.get(pk=appeal.pk))
+    return Status(201, _detail(user, Appeal.objects.get(pk=appeal.pk)))
 
 
 # --- actions ----------------------------------------------------------------------------------------
