@@ -47,7 +47,7 @@ def test_registry_health_lists_missing_officials_executors_and_stale_data(region
     f.user(None, (Role.EXECUTOR, complete))
     complete.data_confirmed_at = timezone.now()
     complete.save()
-    bare = f.organization("Пустая")
+    f.organization("Пустая")
     stale = f.organization("Устаревшая", data_confirmed_at=timezone.now() - dt.timedelta(days=400))
     Official.objects.create(organization=stale, kind=Official.Kind.RESPONSIBLE, full_name="Ф", position="Зам")
 
