@@ -1,5 +1,10 @@
 from django.urls import path
 
+from otklik.registry import views
+
 app_name = "registry"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("import/", views.import_view, name="import"),
+    path("export/<slug:kind>.<slug:fmt>", views.export_view, name="export"),
+]

@@ -1,0 +1,102 @@
+"""Registry pages: import and export of reference data, for people who keep the registry."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from otklik.accounts.models import Role, User
+from otklik.accounts.permissions import capacities, has_region_wide_view
+from otklik.registry.transfer import CONTENT_TYPES, FORMATS, KINDS, kind_title, registry_export, registry_import
+
+# A registry file is a few megabytes at most; refuse bigger uploads before reading them.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def _require_registry_keeper(user: User) -> None:
+    """Reference data is the whole region's, so only region-wide roles (or staff) load and download it."""
+    if not (user.is_staff or has_region_wide_view(user)):
+        raise PermissionDenied
+
+
+def _may_grant_roles(user: User) -> bool:
+    """Importing people grants roles (administrator included), so it is an administrator's job."""
+    return user.is_superuser or any(cap.role == Role.ADMIN for cap in capacities(user))
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("What the file holds"))
+    file = forms.FileField(label=gettext_lazy("File (XLSX or CSV)"))
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("Dry run: check the file and write nothing"), required=False, initial=True,
+        widget=forms.CheckboxInput(attrs={"style": "width: auto"}),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["kind"].choices = [(slug, kind.title) for slug, kind in KINDS.items()]  # type: ignore[attr-defined]
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(size)d MB.") % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+
+@login_required
+def import_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    _require_registry_keeper(user)
+    result = None
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid() and form.cleaned_data["kind"] == "people" and not _may_grant_roles(user):
+            form.add_error("kind", _("Only an administrator may import people and their roles."))
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            result = registry_import(
+                kind=form.cleaned_data["kind"], data=upload.read(), filename=upload.name, actor=user,
+                dry_run=form.cleaned_data["dry_run"],
+            )
+            if result.written:
+                messages.success(request, _(
+                    "%(kind)s imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged."
+                ) % {"kind": kind_title(result.kind), "created": result.created, "updated": result.updated,
+                     "unchanged": result.unchanged})
+                return redirect("registry:import")
+    else:
+        form = ImportForm()
+    exports = [
+        {"title": kind.title, "links": [
+            (fmt.upper(), reverse("registry:export", kwargs={"kind": slug, "fmt": fmt})) for fmt in FORMATS
+        ]}
+        for slug, kind in KINDS.items()
+    ]
+    return render(request, "registry/import.html", {
+        "form": form,
+        "result": result,
+        "result_title": kind_title(result.kind) if result else "",
+        "exports": exports,
+    })
+
+
+@login_required
+def export_view(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    _require_registry_keeper(request.user)  # type: ignore[arg-type]
+    if kind not in KINDS or fmt not in FORMATS:
+        raise Http404
+    data = registry_export(kind=kind, fmt=fmt)
+    response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
+    filename = f"{kind}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
