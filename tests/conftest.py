@@ -4,6 +4,13 @@ import pytest
 from huey.contrib.djhuey import HUEY
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Tests create many accounts; the production hasher costs a second or more each on this machine.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _tasks_run_inline():
     """Background tasks run in the test process, so their effects can be asserted."""

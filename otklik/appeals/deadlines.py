@@ -1,10 +1,11 @@
-"""Deadline rules of the acts, applied to an appeal. All date arithmetic is in core/calendar.py.
+"""Deadline rules of the acts, applied to an appeal. All date arithmetic is in core/calendar.py;
+every number is a region setting (docs/deadlines.md lists each rule, its source and its setting).
 
-pos:    answer in 30 calendar days (10 for accelerated categories) from registration, moved off days
-        off; stage budgets for moderation, coordination and approval inside that term; postponement
-        to a concrete date; the 75 % rule.
+pos:    answer in at most 30 calendar days (10 for accelerated categories) from registration, or
+        the category's shorter term; moved off days off; stage budgets for moderation, coordination
+        and approval inside that term; postponement to a concrete date; the 75 % rule.
 fz59:   registration within 3 days of receipt, redirect within 7 days of registration, answer in 30
-        days, extension by at most 30 days.
+        days, extension by at most 30 days in all.
 social: 9 working hours (4 for high importance); a final answer 7 working days after an
         intermediate one.
 """
@@ -17,17 +18,18 @@ from otklik.appeals.lifecycle import Regime, State
 from otklik.appeals.models import Appeal, Stage
 from otklik.core.calendar import WorkingCalendar
 from otklik.registry.models import RegionSettings
+from otklik.registry.selectors import region_calendar
 
 
 def answer_days(appeal: Appeal, region: RegionSettings) -> int:
+    """Calendar days to answer. The acts set a ceiling, 30 days (10 for accelerated categories),
+    "unless a shorter term is set": a category's own term, or the region's override of it, may only
+    shorten the ceiling that the region settings hold for the category's procedure."""
     if appeal.regime == Regime.FZ59:
         return region.fz59_answer_days
-    category = appeal.category
-    if category is None:
+    if appeal.category is None:
         return region.answer_days_default
-    if category.region_answer_days:
-        return category.region_answer_days
-    return category.answer_days
+    return appeal.category.answer_days_in(region)
 
 
 def initial_answer_due(appeal: Appeal, start: dt.datetime, region: RegionSettings, cal: WorkingCalendar) -> dt.datetime:
@@ -42,13 +44,39 @@ def warn_moment(start: dt.datetime, due: dt.datetime, percent: int) -> dt.dateti
     return start + (due - start) * percent / 100
 
 
-def set_answer_term(appeal: Appeal, *, start: dt.datetime, due: dt.datetime, region: RegionSettings) -> None:
+def working_warn_moment(start: dt.datetime, due: dt.datetime, percent: int, cal: WorkingCalendar) -> dt.datetime:
+    """The same for a term measured in working hours: nights and days off do not count, so the
+    warning does not fire at 3 a.m. on Monday for a post that still has most of its hours left."""
+    worked = cal.working_time_between(start, due) * percent / 100
+    return cal.add_working_hours(start, worked.total_seconds() / 3600)
+
+
+def set_answer_term(
+    appeal: Appeal,
+    *,
+    start: dt.datetime,
+    due: dt.datetime,
+    region: RegionSettings,
+    cal: WorkingCalendar | None = None,
+) -> None:
     """Start a new answer term; the sweeper's markers for the old one no longer apply."""
     appeal.term_started_at = start
     appeal.due_at = due
-    appeal.warn_at = warn_moment(start, due, region.approaching_percent)
+    if appeal.regime == Regime.SOCIAL:
+        appeal.warn_at = working_warn_moment(start, due, region.approaching_percent, cal or region_calendar(region))
+    else:
+        appeal.warn_at = warn_moment(start, due, region.approaching_percent)
     appeal.warned_at = None
     appeal.overdue_marked_at = None
+
+
+def extended_due(appeal: Appeal, region: RegionSettings, cal: WorkingCalendar) -> dt.datetime:
+    """59-FZ Art. 12 p. 2: the answer term plus every extension so far, counted from the start of
+    the term. Counting from the legal term, not from a deadline already moved off a day off, keeps
+    the total within 30 + 30 days; the new end is moved off a day off like any other."""
+    assert appeal.term_started_at is not None
+    days = answer_days(appeal, region) + appeal.extension_days
+    return cal.add_calendar_days(appeal.term_started_at, days, move_off_day=region.move_deadline_off_day)
 
 
 def registration_due(received_at: dt.datetime, region: RegionSettings, cal: WorkingCalendar) -> dt.datetime:
@@ -85,6 +113,9 @@ def set_stage(appeal: Appeal, *, now: dt.datetime, region: RegionSettings, cal: 
     appeal.stage = stage
     appeal.stage_due_at = due
     appeal.stage_overdue_marked_at = None
+    if state != State.POSTPONED:
+        # The 75 % rule watches postponed appeals only; an alarm left armed would never fire.
+        clear_executor_alarm(appeal)
 
 
 def set_postponement(
@@ -94,11 +125,16 @@ def set_postponement(
     appeal.postponed_at = now
     appeal.postponed_until = until
     due = cal.end_of_day(until)
-    set_answer_term(appeal, start=now, due=due, region=region)
+    set_answer_term(appeal, start=now, due=due, region=region, cal=cal)
     remaining_share = region.postponed_executor_percent / 100
     # "No more than 75 % of the term remains" is the moment when 25 % of it has passed.
     appeal.executor_alarm_at = now + (due - now) * (1 - remaining_share)
     appeal.executor_alarm_marked_at = None
+    # A second postponement keeps the state (postponed → postponed), so the stage deadline is not
+    # recomputed by the state change: move it here, or the old date would count as a breach.
+    appeal.stage = Stage.EXECUTION
+    appeal.stage_due_at = due
+    appeal.stage_overdue_marked_at = None
 
 
 def clear_executor_alarm(appeal: Appeal) -> None:

@@ -38,6 +38,10 @@ def _texts(kind: str, appeal: Appeal) -> tuple[str, str]:
         "intermediate": appeal.intermediate_text,
         "link": link,
     }
+    if kind == "needs_executor":
+        from otklik.registry.selectors import region_settings
+
+        values["percent"] = str(region_settings().postponed_executor_percent)
     templates: dict[str, tuple[str, str]] = {
         "registered": (_("Your message %(number)s is registered"),
                        _("Your message is registered under number %(number)s. The answer is due by %(due)s.\n"
@@ -78,8 +82,8 @@ def _texts(kind: str, appeal: Appeal) -> tuple[str, str]:
         "stage_overdue": (_("Stage of %(number)s is overdue"),
                           _("The current stage of appeal %(number)s has run past its deadline.")),
         "needs_executor": (_("Postponed appeal %(number)s needs an executor"),
-                           _("No more than 75 %% of the postponed term of appeal %(number)s remains: assign an "
-                             "executor.")),
+                           _("No more than %(percent)s %% of the postponed term of appeal %(number)s remains: "
+                             "assign an executor.")),
     }
     subject, body = templates[kind]
     return subject % values, body % values
@@ -118,6 +122,6 @@ def organization_heads(appeal: Appeal, event: AppealEvent | None, kind: str) -> 
     staff(appeal, event, kind, _role_holders(appeal.organization_id, Role.HEAD))
 
 
-def moderators(appeal: Appeal, event: AppealEvent | None, kind: str) -> None:
+def moderators(appeal: Appeal, event: AppealEvent | None, kind: str, dedupe: str | None = None) -> None:
     ids = Membership.objects.filter(role=Role.MODERATOR).values_list("user_id", flat=True)
-    staff(appeal, event, kind, list(ids))
+    staff(appeal, event, kind, list(ids), dedupe=dedupe)

@@ -138,7 +138,7 @@ def _perform(
     now = now or timezone.now()
     with transaction.atomic():
         try:
-            appeal = Appeal.objects.select_for_update().select_related("category").get(pk=appeal_id)
+            appeal = Appeal.objects.select_for_update(of=("self",)).select_related("category").get(pk=appeal_id)
         except Appeal.DoesNotExist:
             raise _fail("not_found", _("Appeal not found."), status=404) from None
         row = transition_for(appeal.state, action, appeal.regime)
@@ -629,7 +629,7 @@ def appeal_extend(
                         % {"days": limit}, field="days")
         assert appeal.due_at is not None and appeal.term_started_at is not None
         appeal.extension_days += days
-        due = ctx.cal.end_of_day(ctx.cal.local_date(appeal.due_at) + dt.timedelta(days=days))
+        due = deadlines.extended_due(appeal, ctx.region, ctx.cal)
         deadlines.set_answer_term(appeal, start=appeal.term_started_at, due=due, region=ctx.region)
         deadlines.set_stage(appeal, now=ctx.now, region=ctx.region, cal=ctx.cal)
         ctx.payload.update({"days": days, "due_at": due.isoformat()})

@@ -89,11 +89,24 @@ def _holders(appeal: Appeal) -> list[int | None]:
     return [appeal.executor_id, appeal.coordinator_id]
 
 
+def _tell_whoever_holds_it(appeal: Appeal, kind: str, key: str) -> None:
+    """An appeal held by an organisation concerns its coordinators; one that no organisation holds
+    yet (registration, moderation, returned as not our competence) concerns the moderators."""
+    if appeal.organization_id is not None:
+        notify.organization_coordinators(appeal, None, kind, dedupe=key)
+        return
+    notify.moderators(appeal, None, kind, dedupe=key)
+
+
 def sweep(*, now: dt.datetime | None = None, batch: int = 1000) -> SweepResult:
     now = now or timezone.now()
     result = SweepResult()
 
     def warn(appeal: Appeal) -> None:
+        if appeal.due_at is not None and appeal.due_at <= now:
+            # Already overdue (the sweeper was down, or the term was short): the overdue notice
+            # says more, and "approaching" after the fact only confuses.
+            return
         key = f"warn:{appeal.pk}:{appeal.due_at.isoformat() if appeal.due_at else ''}"
         notify.staff(appeal, None, "approaching", _holders(appeal), dedupe=key)
 
@@ -102,12 +115,12 @@ def sweep(*, now: dt.datetime | None = None, batch: int = 1000) -> SweepResult:
         key = f"overdue:{appeal.pk}:{appeal.due_at.isoformat() if appeal.due_at else ''}"
         notify.staff(appeal, None, "overdue", _holders(appeal), dedupe=key)
         if appeal.coordinator_id is None:
-            notify.organization_coordinators(appeal, None, "overdue", dedupe=key)
+            _tell_whoever_holds_it(appeal, "overdue", key)
 
     def stage_overdue(appeal: Appeal) -> None:
         _breach(appeal, appeal.stage or Stage.EXECUTION, appeal.stage_due_at, now)
         key = f"stage:{appeal.pk}:{appeal.stage}:{appeal.stage_due_at.isoformat() if appeal.stage_due_at else ''}"
-        notify.organization_coordinators(appeal, None, "stage_overdue", dedupe=key)
+        _tell_whoever_holds_it(appeal, "stage_overdue", key)
 
     def needs_executor(appeal: Appeal) -> None:
         key = f"needs_executor:{appeal.pk}:{appeal.postponed_at.isoformat() if appeal.postponed_at else ''}"

@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 import holidays
 from django.conf import settings
 
-# A deadline that falls on a date is met until the end of that date in the region.
-END_OF_DAY = dt.time(23, 59, 59)
+# A deadline that falls on a date is met until the end of that date in the region: the last
+# representable moment, so an answer at 23:59:59.5 is still on time.
+END_OF_DAY = dt.time(23, 59, 59, 999999)
 
 
 @lru_cache(maxsize=64)

@@ -191,9 +191,21 @@ class Category(models.Model):
     def __str__(self) -> str:
         return f"{self.parent.name} / {self.name}" if self.parent_id and self.parent else self.name
 
+    def answer_days_in(self, region: RegionSettings) -> int:
+        """Calendar days to answer. The acts set a ceiling, 30 days (10 for accelerated categories),
+        "unless a shorter term is set": the category's own term, or the region's override of it, may
+        only shorten the ceiling that the region settings hold for the category's procedure."""
+        ceiling = (
+            region.answer_days_accelerated if self.procedure == self.Procedure.ACCELERATED
+            else region.answer_days_default
+        )
+        return min(self.region_answer_days or self.answer_days, ceiling)
+
     @property
     def effective_answer_days(self) -> int:
-        return self.region_answer_days or self.answer_days
+        from otklik.registry.selectors import region_settings
+
+        return self.answer_days_in(region_settings())
 
     def keyword_list(self) -> list[str]:
         return [word.strip() for word in self.keywords.split(",") if word.strip()]
