@@ -40,3 +40,4 @@ def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 from otklik.appeals.api import router as appeals_router  # noqa: E402 - routers attach after the handlers
 
 api.add_router("/", appeals_router)
+api.add_router("/reports/", "otklik.reports.api.router")

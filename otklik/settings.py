@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
     "django_tasks",
+    "django_htmx",  # ships htmx as a static file (workspace pages)
     "otklik.core",
     "otklik.accounts",
     "otklik.registry",
@@ -117,12 +118,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "otklik" / "static"]
+STATICFILES_DIRS: list[Path | tuple[str, str]] = [BASE_DIR / "otklik" / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "otklik@localhost")
 
 _queue = env_choice("OTKLIK_QUEUE", "sqlite", {"sqlite", "redis", "immediate"})
@@ -152,3 +154,32 @@ LOGGING = {
         "level": env_choice("LOG_LEVEL", "WARNING", {"DEBUG", "INFO", "WARNING", "ERROR"}),
     },
 }
+
+# --- Citizen portal, Open311 and widget (docs/portal.md, docs/open311.md) ---------------------------
+# Leaflet comes from PyPI (xstatic-leaflet) and is served as static/leaflet/*.
+import xstatic.pkg.leaflet  # noqa: E402
+
+STATICFILES_DIRS.append(("leaflet", xstatic.pkg.leaflet.BASE_DIR))
+# Map tiles: any XYZ tile server; empty turns the map off (the form works without it).
+PORTAL_MAP_TILE_URL = env_str("OTKLIK_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+PORTAL_MAP_ATTRIBUTION = env_str("OTKLIK_MAP_ATTRIBUTION", "© OpenStreetMap")
+try:
+    PORTAL_MAP_CENTER = (
+        float(env_str("OTKLIK_MAP_LAT", "55.751")), float(env_str("OTKLIK_MAP_LON", "37.618")),
+        env_int("OTKLIK_MAP_ZOOM", 11, minimum=1, maximum=19),
+    )
+except ValueError:
+    raise ImproperlyConfigured("OTKLIK_MAP_LAT / OTKLIK_MAP_LON: expected numbers") from None
+PORTAL_UPLOAD_MAX_BYTES = env_int("OTKLIK_UPLOAD_MAX_MB", 10, minimum=1, maximum=100) * 1024 * 1024
+PORTAL_UPLOAD_MAX_FILES = env_int("OTKLIK_UPLOAD_MAX_FILES", 5, minimum=0, maximum=20)
+PORTAL_NEARBY_RADIUS_M = env_int("OTKLIK_NEARBY_RADIUS_M", 300, minimum=10)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+OPEN311_JURISDICTION_ID = env_str("OTKLIK_OPEN311_JURISDICTION", "")
+OPEN311_SERVICE_TYPE = env_choice("OTKLIK_OPEN311_SERVICE_TYPE", "realtime", {"realtime", "batch"})
+OPEN311_CONTACT = env_str("OTKLIK_OPEN311_CONTACT", "")
+# OpenID Connect sign-in for citizens (an ESIA-like identity provider); off while the URL is empty.
+OIDC_DISCOVERY_URL = env_str("OTKLIK_OIDC_DISCOVERY_URL", "")
+OIDC_CLIENT_ID = env_str("OTKLIK_OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = env_str("OTKLIK_OIDC_CLIENT_SECRET", "")
+OIDC_SCOPE = env_str("OTKLIK_OIDC_SCOPE", "openid email profile")
+OIDC_PROVIDER_NAME = env_str("OTKLIK_OIDC_PROVIDER_NAME", "")

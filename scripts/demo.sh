@@ -10,6 +10,8 @@ py=.venv/bin/python
 url="http://$host:$port/"
 # Links in notices point at this server.
 export SITE_URL=${SITE_URL:-http://$host:$port}
+# Demo e-mail goes to files (one per message) so applicants' notices can be read: var/mail/.
+export EMAIL_BACKEND=${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend}
 
 # Each process gets its own process group, so Ctrl-C reaches only this script, which then stops
 # each of them with one signal (granian 2.8.7 hangs when a second signal arrives while it stops).

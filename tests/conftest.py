@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 from huey.contrib.djhuey import HUEY
 
+pytest_plugins = ["tests.browser_fixtures"]
+
 
 def pytest_configure(config):
     from django.conf import settings

@@ -1,9 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from otklik.accounts import views
+
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("signup/", views.signup, name="signup"),
+    path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("oidc/login/", views.oidc_login, name="oidc_login"),
+    path("oidc/callback/", views.oidc_callback, name="oidc_callback"),
 ]

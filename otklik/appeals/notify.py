@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, Role, User
 from otklik.appeals.models import Appeal, AppealEvent
-from otklik.notifications.services import notice_create
+from otklik.notifications.services import notice_create, notice_texts
 
 
 def _fmt_date(value: Any) -> str:
@@ -42,6 +42,10 @@ def _texts(kind: str, appeal: Appeal) -> tuple[str, str]:
         from otklik.registry.selectors import region_settings
 
         values["percent"] = str(region_settings().postponed_executor_percent)
+    # The region's own wording (notifications.NoticeTemplate, edited in the admin) wins over the built-in one.
+    custom = notice_texts(kind, values)
+    if custom is not None:
+        return custom
     templates: dict[str, tuple[str, str]] = {
         "registered": (_("Your message %(number)s is registered"),
                        _("Your message is registered under number %(number)s. The answer is due by %(due)s.\n"

@@ -3,22 +3,33 @@
 - moderator, regional coordinator, administrator: the whole region;
 - coordinator, head: every appeal of their organisations (own or, while standing in, the absent person's);
 - executor: the appeals they execute, and those of the people they stand in for.
+
+The work queues of the staff workspace are defined here too: each queue is a filter applied on top of
+``visible_appeals``, so a queue can never show more than the user may see.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import functools
+import operator
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db import connections
+from django.db.models import BooleanField, Count, F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from otklik.accounts.models import Role, User
 from otklik.accounts.permissions import Capacity, capacities, find_capacity
-from otklik.appeals.lifecycle import APPLICANT, OPEN_STATES, SYSTEM, Action, actions_from
+from otklik.appeals.lifecycle import APPLICANT, OPEN_STATES, SYSTEM, Action, Regime, State, actions_from
 from otklik.appeals.models import Appeal, AppealEvent
 
 ORGANIZATION_WIDE_ROLES = frozenset({Role.COORDINATOR, Role.HEAD})
+OPEN = sorted(str(s) for s in OPEN_STATES)
 
 
 def _scope(caps: list[Capacity], user: User) -> Q | None:
@@ -46,6 +57,81 @@ def visible_appeals(user: User, *, at: dt.datetime | None = None) -> QuerySet[Ap
     return queryset if scope is None else queryset.filter(scope)
 
 
+# --- full-text search -------------------------------------------------------------------------------
+
+# The search index is created by migration appeals/0002_search_index: an FTS5 table on SQLite, a GIN
+# expression index on PostgreSQL. The expression below must stay identical to the indexed one, or
+# PostgreSQL stops using the index.
+PG_DOCUMENT = (
+    "to_tsvector('russian'::regconfig, "
+    "COALESCE(\"appeals_appeal\".\"text\", '') || ' ' || COALESCE(\"appeals_appeal\".\"address\", ''))"
+)
+SQLITE_FTS_TABLE = "appeals_appeal_fts"
+NUMBER_RE = re.compile(r"^\d{4}-\d{1,9}$")
+WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+# Case and number endings of Russian nouns and adjectives, longest first: a crude stemmer for FTS5,
+# which has none for Russian. PostgreSQL uses its real one (the ``russian`` configuration).
+_ENDINGS = sorted(
+    [
+        "иями", "ями", "ами", "ией", "ием", "иях", "ого", "его", "ому", "ему", "ыми", "ими", "ой", "ей", "ий",
+        "ый", "ая", "яя", "ое", "ее", "ие", "ые", "ам", "ям", "ах", "ях", "ом", "ем", "ов", "ев", "ую", "юю",
+        "ть", "а", "я", "о", "е", "ы", "и", "у", "ю", "ь", "й",
+    ],
+    key=len, reverse=True,
+)
+
+
+def _stem(word: str) -> str:
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 2:
+            return word[: -len(ending)]
+    return word
+
+
+def _fts5_query(needle: str) -> str:
+    """An FTS5 MATCH expression: every word must occur, matched by prefix on its stem
+    («ямы» finds «яма», «фонари» finds «фонарь»). Words are quoted, so the user's text is never
+    FTS5 syntax."""
+    terms = [f'"{_stem(word)}"*' for word in WORD_RE.findall(needle.lower())]
+    return " ".join(terms[:12])
+
+
+def text_search(queryset: QuerySet[Appeal], query: str) -> QuerySet[Appeal]:
+    """Appeals whose number is ``query`` or whose text and address contain its words.
+
+    Full text on both databases: FTS5 on SQLite, the ``russian`` configuration on PostgreSQL.
+    """
+    needle = (query or "").strip()[:200]
+    if not needle:
+        return queryset
+    if NUMBER_RE.match(needle):
+        return queryset.filter(number=needle)
+    vendor = connections[queryset.db].vendor
+    if vendor == "postgresql":
+        # A condition on the row itself (not "id IN (subquery)"): the planner then combines the GIN
+        # index with the scope's own indexes, and a count needs no second pass over the table.
+        matches = RawSQL(f"{PG_DOCUMENT} @@ websearch_to_tsquery('russian'::regconfig, %s)", [needle],
+                         output_field=BooleanField())
+        return queryset.filter(matches)
+    if vendor == "sqlite":
+        match = _fts5_query(needle)
+        if not match:
+            return queryset.none()
+        ids = RawSQL(f"SELECT rowid FROM {SQLITE_FTS_TABLE} WHERE {SQLITE_FTS_TABLE} MATCH %s", [match])
+        return queryset.filter(pk__in=ids)
+    return queryset.filter(Q(text__icontains=needle) | Q(address__icontains=needle))
+
+
+# --- filters and search -----------------------------------------------------------------------------
+
+
+# Lists fetch their page of appeals first and the related rows after, in a query each: joined into
+# the list query, the joins would run over every matching row before the sort picks fifty.
+LIST_RELATED = ("category__parent", "organization", "executor", "territory")
+
+
 @dataclass(frozen=True)
 class AppealFilters:
     state: list[str] | None = None
@@ -59,9 +145,7 @@ class AppealFilters:
     text: str | None = None
 
 
-def search_appeals(user: User, filters: AppealFilters, *, now: dt.datetime | None = None) -> QuerySet[Appeal]:
-    now = now or timezone.now()
-    queryset = visible_appeals(user, at=now)
+def apply_filters(queryset: QuerySet[Appeal], filters: AppealFilters, *, now: dt.datetime) -> QuerySet[Appeal]:
     if filters.state:
         queryset = queryset.filter(state__in=filters.state)
     if filters.organization_id:
@@ -77,15 +161,20 @@ def search_appeals(user: User, filters: AppealFilters, *, now: dt.datetime | Non
     if filters.executor_id:
         queryset = queryset.filter(executor_id=filters.executor_id)
     if filters.overdue is True:
-        queryset = queryset.filter(state__in=sorted(OPEN_STATES), due_at__lt=now)
+        queryset = queryset.filter(state__in=OPEN, due_at__lt=now)
     elif filters.overdue is False:
-        queryset = queryset.exclude(state__in=sorted(OPEN_STATES), due_at__lt=now)
+        queryset = queryset.exclude(state__in=OPEN, due_at__lt=now)
     if filters.due_before:
         queryset = queryset.filter(due_at__lte=filters.due_before)
     if filters.text:
-        needle = filters.text.strip()
-        queryset = queryset.filter(Q(number__iexact=needle) | Q(text__icontains=needle) | Q(address__icontains=needle))
-    return queryset.select_related("category", "organization", "executor", "territory")
+        queryset = text_search(queryset, filters.text)
+    return queryset
+
+
+def search_appeals(user: User, filters: AppealFilters, *, now: dt.datetime | None = None) -> QuerySet[Appeal]:
+    now = now or timezone.now()
+    queryset = apply_filters(visible_appeals(user, at=now), filters, now=now)
+    return queryset.prefetch_related(*LIST_RELATED)
 
 
 def appeal_for_user(user: User, appeal_id: int) -> Appeal | None:
@@ -125,3 +214,206 @@ def can_see_personal_data(user: User, appeal: Appeal) -> bool:
     if find_capacity(user, roles, appeal.organization_id) is None:
         return False
     return visible_appeals(user).filter(pk=appeal.pk).exists()
+
+
+def executors_for(user: User, organization_ids: Iterable[int]) -> QuerySet[User]:
+    """Executors the user may assign: active executors of the given organisations that the user
+    coordinates (a regional coordinator coordinates every organisation)."""
+    wanted = {
+        org_id for org_id in organization_ids
+        if find_capacity(user, {Role.COORDINATOR, Role.REGIONAL_COORDINATOR}, org_id) is not None
+    }
+    return (
+        User.objects.filter(is_active=True, memberships__role=Role.EXECUTOR, memberships__organization_id__in=wanted)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+# --- work queues ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A work queue of one role: which appeals it holds, in which order by default."""
+
+    key: str
+    roles: frozenset[str]
+    condition: Callable[[dt.datetime], Q]
+    default_sort: str = "due"
+    # Bulk actions offered on the page (action names of the lifecycle).
+    bulk: tuple[str, ...] = ()
+
+
+def _states(*states: str) -> Q:
+    return Q(state__in=list(states))
+
+
+QUEUES: dict[str, Queue] = {
+    queue.key: queue
+    for queue in [
+        # Moderator: incoming messages and social posts to accept, reject or route.
+        Queue("moderation", frozenset({Role.MODERATOR}),
+              lambda now: _states(State.RECEIVED, State.MODERATION) & ~Q(regime=Regime.SOCIAL),
+              default_sort="received", bulk=(Action.ROUTE,)),
+        Queue("social", frozenset({Role.MODERATOR}),
+              lambda now: _states(State.RECEIVED, State.MODERATION) & Q(regime=Regime.SOCIAL),
+              default_sort="received", bulk=(Action.ROUTE,)),
+        # Coordinator: to distribute; postponed ones that need an executor again (the 75 % rule);
+        # approaching and overdue; redirected to the organisation by another one.
+        Queue("distribute", frozenset({Role.COORDINATOR}), lambda now: _states(State.COORDINATION),
+              bulk=(Action.ASSIGN, Action.REDIRECT)),
+        Queue("needs_executor", frozenset({Role.COORDINATOR}),
+              lambda now: _states(State.POSTPONED) & Q(executor_alarm_at__lte=now), bulk=(Action.ASSIGN,)),
+        Queue("approaching", frozenset({Role.COORDINATOR, Role.HEAD}),
+              lambda now: _states(*OPEN) & Q(warn_at__lte=now, due_at__gte=now)),
+        Queue("overdue", frozenset({Role.COORDINATOR, Role.HEAD}), lambda now: _states(*OPEN) & Q(due_at__lt=now)),
+        Queue("redirected", frozenset({Role.COORDINATOR}),
+              lambda now: _states(State.COORDINATION) & Q(redirect_count__gt=0), bulk=(Action.ASSIGN,)),
+        # Executor: their own appeals, nearest deadline first.
+        Queue("mine", frozenset({Role.EXECUTOR}), lambda now: _states(State.EXECUTION, State.POSTPONED)),
+        # Head: answers to approve, approved answers to publish.
+        Queue("approval", frozenset({Role.HEAD}), lambda now: _states(State.APPROVAL)),
+        Queue("publication", frozenset({Role.HEAD, Role.COORDINATOR}), lambda now: _states(State.APPROVED)),
+        # Regional coordinator: the whole region, and what is overdue in it.
+        Queue("region", frozenset({Role.REGIONAL_COORDINATOR}), lambda now: _states(*OPEN)),
+        Queue("region_overdue", frozenset({Role.REGIONAL_COORDINATOR}),
+              lambda now: _states(*OPEN) & Q(due_at__lt=now)),
+    ]
+}
+
+SORTS: dict[str, tuple[Any, ...]] = {
+    "due": (F("due_at").asc(nulls_last=True), "id"),
+    "-due": (F("due_at").desc(nulls_last=True), "-id"),
+    "received": ("-received_at", "-id"),
+    "-received": ("received_at", "id"),
+    "stage_due": (F("stage_due_at").asc(nulls_last=True), "id"),
+    "number": ("number",),
+}
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """A queue as one user sees it: in their own capacity or standing in for an absent colleague."""
+
+    queue: Queue
+    organization_ids: frozenset[int] | None  # None: the whole region
+    acting_for_id: int | None = None
+    acting_for_name: str = ""
+    count: int | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> str:
+        return self.queue.key
+
+
+def user_queues(user: User, *, at: dt.datetime | None = None) -> list[QueueView]:
+    """The queues of every capacity the user holds, own ones first, in the order of QUEUES."""
+    caps = capacities(user, at=at)
+    groups: dict[tuple[str, int | None], tuple[set[int], bool]] = {}
+    for cap in caps:
+        for queue in QUEUES.values():
+            if cap.role not in queue.roles:
+                continue
+            orgs, region_wide = groups.setdefault((queue.key, cap.acting_for_id), (set(), False))
+            orgs.add(cap.organization_id)
+            groups[(queue.key, cap.acting_for_id)] = (orgs, region_wide or cap.region_wide)
+    absent_ids = {acting_for for _key, acting_for in groups if acting_for}
+    people = {person.pk: person.display_name for person in User.objects.filter(pk__in=absent_ids)} if absent_ids else {}
+    order = list(QUEUES)
+    result = [
+        QueueView(queue=QUEUES[key], organization_ids=None if region_wide else frozenset(orgs),
+                  acting_for_id=acting_for, acting_for_name=people.get(acting_for or 0, ""))
+        for (key, acting_for), (orgs, region_wide) in groups.items()
+    ]
+    result.sort(key=lambda view: (view.acting_for_id is not None, view.acting_for_id or 0, order.index(view.key)))
+    return result
+
+
+def find_queue(user: User, key: str, acting_for_id: int | None = None, *,
+               at: dt.datetime | None = None) -> QueueView | None:
+    for view in user_queues(user, at=at):
+        if view.key == key and view.acting_for_id == acting_for_id:
+            return view
+    return None
+
+
+def queue_appeals(
+    user: User, view: QueueView, filters: AppealFilters | None = None, *, sort: str = "",
+    now: dt.datetime | None = None,
+) -> QuerySet[Appeal]:
+    """The appeals of one queue, scoped by visibility first, then by the queue's own condition."""
+    now = now or timezone.now()
+    queryset = visible_appeals(user, at=now).filter(view.queue.condition(now))
+    org_ids, executor_id = _queue_scope(user, view)
+    if org_ids is not None:
+        queryset = queryset.filter(organization_id__in=sorted(org_ids))
+    if executor_id is not None:
+        queryset = queryset.filter(executor_id=executor_id)
+    if filters is not None:
+        queryset = apply_filters(queryset, filters, now=now)
+    ordering = SORTS.get(sort) or SORTS[view.queue.default_sort]
+    return queryset.prefetch_related(*LIST_RELATED).order_by(*ordering)
+
+
+def _queue_scope(user: User, view: QueueView) -> tuple[frozenset[int] | None, int | None]:
+    """What narrows a queue before its own condition: organisations, and the executor for executors' queues."""
+    executor_id = (view.acting_for_id or user.pk) if Role.EXECUTOR in view.queue.roles else None
+    return view.organization_ids, executor_id
+
+
+def queue_counts(user: User, views: list[QueueView], *, now: dt.datetime | None = None) -> list[QueueView]:
+    """The same views with the number of appeals in each.
+
+    Queues with the same scope are counted in one query (a conditional count per queue over the
+    rows that match any of them): the side menu costs a query or two, not one per queue.
+    """
+    now = now or timezone.now()
+    groups: dict[tuple[frozenset[int] | None, int | None], list[int]] = {}
+    for index, view in enumerate(views):
+        groups.setdefault(_queue_scope(user, view), []).append(index)
+    counts: dict[int, int] = {}
+    visible = visible_appeals(user, at=now)
+    for (org_ids, executor_id), members in groups.items():
+        base = visible
+        if org_ids is not None:
+            base = base.filter(organization_id__in=sorted(org_ids))
+        if executor_id is not None:
+            base = base.filter(executor_id=executor_id)
+        conditions = {f"q{index}": views[index].queue.condition(now) for index in members}
+        any_of = functools.reduce(operator.or_, conditions.values())
+        row = base.filter(any_of).aggregate(**{key: Count("id", filter=cond) for key, cond in conditions.items()})
+        counts.update({index: int(row[f"q{index}"] or 0) for index in members})
+    return [
+        QueueView(queue=view.queue, organization_ids=view.organization_ids, acting_for_id=view.acting_for_id,
+                  acting_for_name=view.acting_for_name, count=counts[index])
+        for index, view in enumerate(views)
+    ]
+
+
+@dataclass(frozen=True)
+class OrganizationOverdue:
+    organization_id: int | None
+    name: str
+    overdue: int
+    open: int
+
+
+def overdue_by_organization(user: User, *, now: dt.datetime | None = None) -> list[OrganizationOverdue]:
+    """Open and overdue appeals per organisation, worst first (regional coordinator's view)."""
+    now = now or timezone.now()
+    rows = (
+        visible_appeals(user, at=now).filter(state__in=OPEN)
+        .values("organization_id", "organization__name", "organization__short_name")
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+        .filter(overdue__gt=0)
+        .order_by("-overdue", "organization__name")
+    )
+    return [
+        OrganizationOverdue(
+            organization_id=row["organization_id"],
+            name=row["organization__short_name"] or row["organization__name"] or "",
+            overdue=row["overdue"], open=row["open"],
+        )
+        for row in rows
+    ]

@@ -1,13 +1,17 @@
-"""Creating notices. Delivery happens in tasks.py after the transaction commits."""
+"""Creating notices and changing their state. Delivery happens in tasks.py after the transaction commits."""
 
 from __future__ import annotations
 
+import string
+from typing import Any
+
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import User
 from otklik.accounts.permissions import stand_in_for
-from otklik.notifications.models import Notice
+from otklik.notifications.models import Notice, NoticeTemplate, WebhookEndpoint
 
 
 def notice_create(
@@ -24,6 +28,7 @@ def notice_create(
 
     A notice to an absent official goes to their stand-in, who gets the absent person's work.
     Staff get an in-app notice (and e-mail when they have an address); applicants get e-mail.
+    Every active webhook that wants this kind gets its own copy, recorded and retried like e-mail.
     """
     addressed_to = None
     if recipient is not None:
@@ -36,16 +41,71 @@ def notice_create(
     if channel == Notice.Channel.EMAIL and not email:
         return None
     key = f"{dedupe}:{recipient.pk if recipient else email}"[:200]
+    fields: dict[str, Any] = {
+        "kind": kind, "recipient": recipient, "addressed_to": addressed_to, "appeal_id": appeal_id,
+        "subject": subject[:255], "body": body,
+    }
     try:
         with transaction.atomic():
-            notice = Notice.objects.create(
-                dedupe_key=key, kind=kind, channel=channel, recipient=recipient, addressed_to=addressed_to,
-                email=email, appeal_id=appeal_id, subject=subject[:255], body=body,
-            )
+            notice = Notice.objects.create(dedupe_key=key, channel=channel, email=email, **fields)
     except IntegrityError:
         return None
-    if notice.email:
-        from otklik.notifications.tasks import deliver_notice
+    from otklik.notifications.tasks import deliver_notice
 
-        transaction.on_commit(lambda: deliver_notice.enqueue(notice.pk))
+    to_deliver = [notice.pk] if notice.email else []
+    for endpoint in WebhookEndpoint.objects.filter(is_active=True):
+        if not endpoint.wants(kind):
+            continue
+        try:
+            with transaction.atomic():
+                copy = Notice.objects.create(dedupe_key=f"{key}:webhook:{endpoint.pk}"[-200:],
+                                             channel=Notice.Channel.WEBHOOK, webhook=endpoint, email=email, **fields)
+        except IntegrityError:
+            continue
+        to_deliver.append(copy.pk)
+    for notice_id in to_deliver:
+        transaction.on_commit(lambda notice_id=notice_id: deliver_notice.enqueue(notice_id))  # type: ignore[misc]
     return notice
+
+
+class _Placeholders(string.Formatter):
+    """str.format that leaves unknown placeholders as written instead of failing."""
+
+    def get_value(self, key: int | str, args: Any, kwargs: Any) -> Any:
+        if isinstance(key, str) and key in kwargs:
+            return kwargs[key]
+        return "{" + str(key) + "}"
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        return value
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return str(value)
+
+
+def _fill(text: str, values: dict[str, Any]) -> str:
+    try:
+        return _Placeholders().vformat(text, (), values)
+    except (ValueError, IndexError):
+        return text
+
+
+def notice_texts(kind: str, values: dict[str, Any]) -> tuple[str, str] | None:
+    """Subject and body from the region's own template of ``kind``, or None to use the built-in text."""
+    template = NoticeTemplate.objects.filter(kind=kind, is_active=True).first()
+    if template is None:
+        return None
+    return _fill(template.subject, values), _fill(template.body, values)
+
+
+def notice_mark_read(*, user: User, notice_id: int) -> bool:
+    """Mark one of the user's own notices read; another person's notice is left alone."""
+    return bool(
+        Notice.objects.filter(pk=notice_id, recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    )
+
+
+def notice_mark_all_read(*, user: User) -> int:
+    return Notice.objects.filter(recipient=user, channel=Notice.Channel.IN_APP, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -1,44 +1,99 @@
-"""Delivery of notices by e-mail. A worker because SMTP is slow and may fail: a failure is
-recorded and the notice stays unsent, so the sweeper's retry picks it up again."""
+"""Delivery of notices by e-mail and webhook. A worker because SMTP and remote servers are slow and may
+fail: a failure is recorded, the notice stays unsent with a later next attempt, and the periodic
+retry picks it up again. Claiming the row first means no notice is sent twice, even with several workers."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import urllib.error
+import urllib.request
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
 
 from otklik.notifications.models import Notice
 
 MAX_ATTEMPTS = 10
+WEBHOOK_TIMEOUT_S = 10
+log = logging.getLogger(__name__)
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    """1, 2, 4 … minutes between attempts, at most six hours."""
+    return dt.timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+
+
+def webhook_payload(notice: Notice) -> dict[str, object]:
+    appeal = notice.appeal
+    return {
+        "id": notice.pk,
+        "kind": notice.kind,
+        "subject": notice.subject,
+        "body": notice.body,
+        "created_at": notice.created_at.isoformat(),
+        "appeal": {"id": appeal.pk, "number": appeal.number, "state": appeal.state} if appeal else None,
+        "recipient": notice.recipient.username if notice.recipient else None,
+        "email": notice.email or None,
+    }
+
+
+def _post_webhook(notice: Notice) -> None:
+    assert notice.webhook is not None
+    body = json.dumps(webhook_payload(notice), ensure_ascii=False).encode()
+    headers = {"Content-Type": "application/json; charset=utf-8", "X-Otklik-Notice": str(notice.pk)}
+    if notice.webhook.secret:
+        digest = hmac.new(notice.webhook.secret.encode(), body, hashlib.sha256).hexdigest()
+        headers["X-Otklik-Signature"] = f"sha256={digest}"
+    request = urllib.request.Request(notice.webhook.url, data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_S) as response:
+        if not 200 <= response.status < 300:
+            raise urllib.error.HTTPError(notice.webhook.url, response.status, "unexpected status", response.headers,
+                                         None)
 
 
 @task()
 def deliver_notice(notice_id: int) -> bool:
     # Claim the row first: two workers with the same notice never both send it.
+    now = timezone.now()
     claimed = Notice.objects.filter(pk=notice_id, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS).update(
-        sent_at=timezone.now(), attempts=F("attempts") + 1
+        sent_at=now, attempts=F("attempts") + 1
     )
     if not claimed:
         return False
-    notice = Notice.objects.get(pk=notice_id)
+    notice = Notice.objects.select_related("webhook", "appeal", "recipient").get(pk=notice_id)
     try:
-        send_mail(notice.subject, notice.body, settings.DEFAULT_FROM_EMAIL, [notice.email])
-    except Exception as exc:
-        Notice.objects.filter(pk=notice_id).update(sent_at=None, last_error=str(exc)[:2000])
-        raise
+        if notice.channel == Notice.Channel.WEBHOOK:
+            if notice.webhook is None or not notice.webhook.is_active:
+                return True
+            _post_webhook(notice)
+        elif notice.email:
+            send_mail(notice.subject, notice.body, settings.DEFAULT_FROM_EMAIL, [notice.email])
+    except Exception as exc:  # any failure of the remote side: record it and retry later
+        log.warning("notice %s not delivered: %s", notice_id, exc)
+        Notice.objects.filter(pk=notice_id).update(
+            sent_at=None, last_error=str(exc)[:2000], next_attempt_at=now + _backoff(notice.attempts)
+        )
+        return False
+    Notice.objects.filter(pk=notice_id).update(last_error="", next_attempt_at=None)
     return True
 
 
-def retry_unsent(limit: int = 500) -> int:
-    """Enqueue delivery again for e-mail notices that failed or whose task was lost."""
-    cutoff = timezone.now() - dt.timedelta(minutes=5)
+def retry_unsent(limit: int = 500, *, now: dt.datetime | None = None) -> int:
+    """Enqueue delivery again for e-mail and webhook notices that failed or whose task was lost."""
+    now = now or timezone.now()
+    lost_before = now - dt.timedelta(minutes=5)
+    due = Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lt=lost_before)
     ids = list(
-        Notice.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS, created_at__lt=cutoff)
-        .exclude(email="")
+        Notice.objects.filter(due, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+        .filter(Q(channel=Notice.Channel.WEBHOOK) | ~Q(email=""))
+        .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
     for notice_id in ids:

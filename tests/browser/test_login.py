@@ -2,7 +2,7 @@ import pytest
 
 from otklik.accounts.models import Role
 from tests import factories as f
-from tests.browser.conftest import login
+from tests.browser_fixtures import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,4 +1,5 @@
-"""Browser tests: real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright against a
+"""Fixtures for browser tests, loaded for the whole suite by tests/conftest.py so one Chromium serves all:
+real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright against a
 live Django server. Screenshots go to test-output/screenshots/."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
 

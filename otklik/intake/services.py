@@ -1,0 +1,145 @@
+"""Writes of the intake channels. A submission creates the appeal through appeals.services and, in
+the same transaction, what the channel knew: consent, attachments, Open311 extras. Nothing is
+acknowledged to the citizen before this transaction commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from otklik.accounts.models import User
+from otklik.appeals.lifecycle import Regime
+from otklik.appeals.models import Appeal, Channel
+from otklik.appeals.services import appeal_submit
+from otklik.intake.models import ApiKey, Attachment, ConsentText, Follower, Submission
+from otklik.intake.uploads import check_upload
+from otklik.registry.models import Category, Organization, Territory
+
+DEFAULT_CONSENT_VERSION = "1"
+
+
+def consent_current() -> ConsentText:
+    """The consent text shown now: the newest one, or the built-in text if none was entered."""
+    found = ConsentText.objects.order_by("-created_at", "-id").first()
+    if found is not None:
+        return found
+    text = _(
+        "I consent to the processing of my personal data (surname, name, e-mail, phone, address and the "
+        "content of the message) by the operator of the platform and by the organisations that consider "
+        "the message, for the purpose of considering it and answering me, under Federal Law No. 152-FZ "
+        "of 27.07.2006 «On personal data». The consent is valid until the purpose is achieved and may be "
+        "withdrawn by a written statement."
+    )
+    consent, _created = ConsentText.objects.get_or_create(version=DEFAULT_CONSENT_VERSION, defaults={"text": text})
+    return consent
+
+
+def attachment_store(*, upload: UploadedFile, draft_key: str) -> Attachment:
+    """Check and keep one uploaded file under the form's key; raises UploadRefused."""
+    checked = check_upload(upload)
+    existing = Attachment.objects.filter(draft_key=draft_key, sha256=checked.sha256).first()
+    if existing is not None:
+        return existing  # the same file sent again with a retried form
+    attachment = Attachment(
+        draft_key=draft_key, kind=checked.kind, content_type=checked.content_type,
+        original_name=checked.original_name, size=len(checked.content), sha256=checked.sha256,
+    )
+    attachment.file.save(f"upload{checked.extension}", ContentFile(checked.content), save=False)
+    attachment.save()
+    return attachment
+
+
+def attachment_discard(*, draft_key: str, attachment_id: int) -> None:
+    """The citizen removed a file they had attached to a form not yet sent."""
+    for attachment in Attachment.objects.filter(pk=attachment_id, draft_key=draft_key, appeal=None):
+        attachment.file.delete(save=False)
+        attachment.delete()
+
+
+def intake_submit(
+    *,
+    source: str,
+    text: str,
+    intake_key: str,
+    category: Category | None = None,
+    territory: Territory | None = None,
+    address: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
+    applicant: User | None = None,
+    applicant_name: str = "",
+    applicant_email: str = "",
+    applicant_phone: str = "",
+    organization: Organization | None = None,
+    consent: ConsentText | None = None,
+    draft_key: str = "",
+    api_key: ApiKey | None = None,
+    token: str | None = None,
+    device_id: str = "",
+    account_id: str = "",
+    address_id: str = "",
+    attributes: dict[str, Any] | None = None,
+    media_url: str = "",
+    now: dt.datetime | None = None,
+) -> Appeal:
+    """Receive an appeal from a channel. Idempotent by ``intake_key``: a retried submission returns
+    the appeal created the first time and adds nothing."""
+    now = now or timezone.now()
+    channel = {Submission.Source.PORTAL: Channel.PORTAL, Submission.Source.WIDGET: Channel.WIDGET,
+               Submission.Source.OPEN311: Channel.OPEN311}[Submission.Source(source)]
+    if territory is None and organization is not None:
+        territory = organization.territory
+    with transaction.atomic():
+        appeal = appeal_submit(
+            text=text, regime=Regime.POS, channel=channel, category=category, territory=territory, address=address,
+            latitude=latitude, longitude=longitude, applicant=applicant, applicant_name=applicant_name,
+            applicant_email=applicant_email, applicant_phone=applicant_phone, intake_key=intake_key, now=now,
+        )
+        if Submission.objects.filter(appeal=appeal).exists():
+            return appeal
+        Submission.objects.create(
+            appeal=appeal, source=source, organization=organization, consent=consent,
+            consent_at=now if consent else None, api_key=api_key, token=token, device_id=device_id[:255],
+            account_id=account_id[:255], address_id=address_id[:255], attributes=attributes or {},
+        )
+        if draft_key:
+            Attachment.objects.filter(draft_key=draft_key, appeal=None).update(appeal=appeal)
+        if media_url:
+            Attachment.objects.create(appeal=appeal, kind=Attachment.Kind.LINK, url=media_url)
+        if api_key is not None:
+            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+    return appeal
+
+
+def appeal_follow(*, appeal: Appeal, email: str = "", user: User | None = None) -> Follower:
+    """Join an existing appeal instead of sending the same problem again."""
+    email = (email or (user.email if user else "")).strip().lower()
+    try:
+        with transaction.atomic():
+            return Follower.objects.create(appeal=appeal, email=email, user=user)
+    except IntegrityError:
+        return Follower.objects.get(appeal=appeal, email=email)
+
+
+def api_key_create(*, name: str, organization: Organization | None = None) -> tuple[ApiKey, str]:
+    key = ApiKey(name=name, organization=organization)
+    raw = key.set_new_key()
+    key.save()
+    return key, raw
+
+
+def api_key_find(raw: str) -> ApiKey | None:
+    if not raw:
+        return None
+    return ApiKey.objects.filter(key_hash=ApiKey.hash(raw), is_active=True).first()
+
+
+def new_token() -> str:
+    return secrets.token_hex(16)

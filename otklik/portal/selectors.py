@@ -1,0 +1,147 @@
+"""What a citizen sees of an appeal: a plain status, the steps it went through (never staff names or
+internal stages such as approval), the deadline and the answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from otklik.appeals.lifecycle import Action, State
+from otklik.appeals.models import Appeal, AppealEvent
+from otklik.intake.models import Attachment
+from otklik.intake.selectors import my_appeals_q
+from otklik.notifications.models import Notice
+
+# Steps the citizen follows; each state maps to the step it belongs to.
+STEPS = ("received", "moderation", "organisation", "answer", "rating")
+STEP_OF_STATE = {
+    State.RECEIVED: "received", State.MODERATION: "moderation", State.COORDINATION: "organisation",
+    State.EXECUTION: "organisation", State.POSTPONED: "organisation", State.APPROVAL: "organisation",
+    State.APPROVED: "organisation", State.ANSWERED: "answer", State.CLOSED: "rating",
+    State.REJECTED: "moderation", State.LEFT_WITHOUT_ANSWER: "answer", State.TRANSFERRED: "organisation",
+}
+VISIBLE_ACTIONS = {
+    Action.SUBMIT, Action.REGISTER, Action.ACCEPT, Action.ROUTE, Action.REDIRECT, Action.RETURN_TO_MODERATION,
+    Action.INTERMEDIATE, Action.POSTPONE, Action.PUBLISH, Action.RATE, Action.RECONSIDER, Action.CLOSE,
+    Action.REJECT, Action.EXTEND, Action.LEAVE_WITHOUT_ANSWER, Action.TRANSFER, Action.ASSIGN,
+}
+
+
+def step_labels() -> dict[str, str]:
+    return {
+        "received": _("Received"), "moderation": _("Checked"), "organisation": _("In the organisation"),
+        "answer": _("Answer"), "rating": _("Your rating"),
+    }
+
+
+def citizen_status(appeal: Appeal) -> str:
+    """The status in the citizen's words."""
+    state = State(appeal.state)
+    if state == State.POSTPONED and appeal.postponed_until:
+        return _("The answer is postponed until %(date)s") % {"date": appeal.postponed_until.strftime("%d.%m.%Y")}
+    if state == State.EXECUTION and appeal.reconsideration_count:
+        return _("Considered again after your rating")
+    labels = {
+        State.RECEIVED: _("Received"),
+        State.MODERATION: _("Checked by the moderator"),
+        State.COORDINATION: _("Sent to the organisation"),
+        State.EXECUTION: _("The organisation is working on it"),
+        State.POSTPONED: _("The answer is postponed"),
+        State.APPROVAL: _("The answer is being prepared"),
+        State.APPROVED: _("The answer is being prepared"),
+        State.ANSWERED: _("Answered: please rate the answer"),
+        State.CLOSED: _("Closed"),
+        State.REJECTED: _("Not accepted for consideration"),
+        State.LEFT_WITHOUT_ANSWER: _("Left without an answer"),
+        State.TRANSFERRED: _("Forwarded to the competent body"),
+    }
+    return labels[state]
+
+
+def event_text(event: AppealEvent) -> str:
+    texts: dict[Action, str] = {
+        Action.SUBMIT: _("Message received"),
+        Action.REGISTER: _("Registered"),
+        Action.ACCEPT: _("Checked and sent to the organisation"),
+        Action.ROUTE: _("Sent to the organisation"),
+        Action.REDIRECT: _("Forwarded to another organisation"),
+        Action.RETURN_TO_MODERATION: _("Returned for choosing the right organisation"),
+        Action.ASSIGN: _("An executor is appointed"),
+        Action.INTERMEDIATE: _("Intermediate answer"),
+        Action.POSTPONE: _("Answer postponed"),
+        Action.PUBLISH: _("Answer published"),
+        Action.RATE: _("You rated the answer"),
+        Action.RECONSIDER: _("Considered again"),
+        Action.CLOSE: _("Closed"),
+        Action.REJECT: _("Not accepted for consideration"),
+        Action.EXTEND: _("Term extended"),
+        Action.LEAVE_WITHOUT_ANSWER: _("Left without an answer"),
+        Action.TRANSFER: _("Forwarded to the competent body"),
+    }
+    action = Action(event.action)
+    return texts.get(action) or str(action.label)
+
+
+@dataclass(frozen=True)
+class Step:
+    at: dt.datetime
+    text: str
+    detail: str
+
+
+def timeline(appeal: Appeal) -> list[Step]:
+    steps: list[Step] = []
+    seen_assign = False
+    for event in AppealEvent.objects.filter(appeal=appeal).order_by("at", "id"):
+        action = Action(event.action)
+        if action not in VISIBLE_ACTIONS:
+            continue
+        if action == Action.ASSIGN:
+            if seen_assign:  # reassignments are internal
+                continue
+            seen_assign = True
+        detail = ""
+        if action == Action.POSTPONE and event.payload.get("until"):
+            detail = _("New date: %(date)s") % {
+                "date": dt.date.fromisoformat(event.payload["until"]).strftime("%d.%m.%Y")}
+        elif action in {Action.REGISTER, Action.RECONSIDER, Action.EXTEND} and event.payload.get("due_at"):
+            due = timezone.localtime(dt.datetime.fromisoformat(event.payload["due_at"]))
+            detail = _("Answer due by %(date)s") % {"date": due.strftime("%d.%m.%Y")}
+        elif action == Action.RATE and event.payload.get("rating"):
+            detail = _("Rating: %(rating)s of 5") % {"rating": event.payload["rating"]}
+        elif action in {Action.REJECT, Action.RECONSIDER, Action.LEAVE_WITHOUT_ANSWER} and event.reason:
+            detail = event.reason
+        steps.append(Step(at=event.at, text=event_text(event), detail=detail))
+    return steps
+
+
+def expected_at(appeal: Appeal) -> dt.datetime | dt.date | None:
+    """When the answer is expected: the postponed date or the deadline."""
+    if appeal.state == State.POSTPONED and appeal.postponed_until:
+        return appeal.postponed_until
+    return appeal.due_at
+
+
+def attachments_of(appeal: Appeal) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(appeal=appeal)
+
+
+def my_appeals(user_id: int, email: str) -> QuerySet[Appeal]:
+    return Appeal.objects.filter(my_appeals_q(user_id, email)).select_related("category").order_by("-received_at")
+
+
+def my_notices(user_id: int, email: str) -> QuerySet[Notice]:
+    qs = Notice.objects.filter(recipient_id=user_id)
+    if email:
+        qs = Notice.objects.filter(recipient_id=user_id) | Notice.objects.filter(email__iexact=email,
+                                                                                 recipient__isnull=True)
+    return qs.order_by("-created_at", "-id")
+
+
+def submitted_with_key(intake_key: str) -> Appeal | None:
+    """The appeal a form with this idempotency key already created, if any (double click, retry)."""
+    return Appeal.objects.filter(intake_key=intake_key).first()
