@@ -139,6 +139,8 @@ class Appeal(models.Model):
             models.Index(fields=["organization", "state", "due_at"], name="appeal_org_state_due"),
             models.Index(fields=["executor", "state", "due_at"], name="appeal_executor_state_due"),
             models.Index(fields=["state", "due_at"], name="appeal_state_due"),
+            # The region-wide queue lists every open appeal by deadline.
+            models.Index(fields=["due_at", "id"], condition=OPEN_Q, name="appeal_open_due"),
             models.Index(fields=["category", "received_at"], name="appeal_category_received"),
             models.Index(fields=["territory", "received_at"], name="appeal_territory_received"),
             # Sweeper claims: only rows whose deadline has not been acted on are indexed.

@@ -33,6 +33,7 @@ from otklik.notifications import selectors as notice_selectors
 from otklik.notifications import services as notice_services
 from otklik.registry import selectors as registry_selectors
 from otklik.registry.models import Organization
+from otklik.reports.selectors import report_scope
 from otklik.workspace import bulk as bulk_actions
 from otklik.workspace import presentation
 from otklik.workspace.formatting import fill_placeholders, placeholder_values, render_answer
@@ -102,6 +103,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "workspace/home.html", {
         "roles": roles, "nav": nav, "queues": [(view, _queue_url(view)) for view in nav],
         "region_wide": has_region_wide_view(user),
+        "can_read_reports": report_scope(user).allowed,
     })
 
 
