@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import string
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import User
 from otklik.accounts.permissions import stand_in_for
+from otklik.core.text import fill_placeholders
 from otklik.notifications.models import Notice, NoticeTemplate, WebhookEndpoint
 
 
@@ -68,34 +68,12 @@ def notice_create(
     return notice
 
 
-class _Placeholders(string.Formatter):
-    """str.format that leaves unknown placeholders as written instead of failing."""
-
-    def get_value(self, key: int | str, args: Any, kwargs: Any) -> Any:
-        if isinstance(key, str) and key in kwargs:
-            return kwargs[key]
-        return "{" + str(key) + "}"
-
-    def convert_field(self, value: Any, conversion: str | None) -> Any:
-        return value
-
-    def format_field(self, value: Any, format_spec: str) -> str:
-        return str(value)
-
-
-def _fill(text: str, values: dict[str, Any]) -> str:
-    try:
-        return _Placeholders().vformat(text, (), values)
-    except (ValueError, IndexError):
-        return text
-
-
 def notice_texts(kind: str, values: dict[str, Any]) -> tuple[str, str] | None:
     """Subject and body from the region's own template of ``kind``, or None to use the built-in text."""
     template = NoticeTemplate.objects.filter(kind=kind, is_active=True).first()
     if template is None:
         return None
-    return _fill(template.subject, values), _fill(template.body, values)
+    return fill_placeholders(template.subject, values), fill_placeholders(template.body, values)
 
 
 def notice_mark_read(*, user: User, notice_id: int) -> bool:

@@ -9,8 +9,6 @@ and link schemes below, so a pasted script or a javascript: link cannot reach a 
 from __future__ import annotations
 
 import datetime as dt
-import string
-from typing import Any
 
 import nh3
 from django.utils import timezone
@@ -38,22 +36,6 @@ def render_answer(text: str) -> SafeString:
     return mark_safe(clean)
 
 
-class _Placeholders(string.Formatter):
-    """str.format that leaves unknown or malformed placeholders as they are instead of failing,
-    so a typo in a template shows up in the draft rather than breaking the editor."""
-
-    def get_value(self, key: int | str, args: Any, kwargs: Any) -> Any:
-        if isinstance(key, str) and key in kwargs:
-            return kwargs[key]
-        return "{" + str(key) + "}"
-
-    def convert_field(self, value: Any, conversion: str | None) -> Any:
-        return value
-
-    def format_field(self, value: Any, format_spec: str) -> str:
-        return str(value)
-
-
 def _date(value: dt.datetime | dt.date | None) -> str:
     if value is None:
         return "—"
@@ -77,11 +59,3 @@ def placeholder_values(appeal: Appeal, *, show_personal: bool) -> dict[str, str]
         "until": _date(appeal.postponed_until),
         "today": _date(timezone.now()),
     }
-
-
-def fill_placeholders(body: str, values: dict[str, str]) -> str:
-    try:
-        return _Placeholders().vformat(body, (), values)
-    except (ValueError, IndexError):
-        # Unbalanced braces: hand the template back untouched.
-        return body

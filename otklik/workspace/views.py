@@ -29,6 +29,7 @@ from otklik.appeals import selectors
 from otklik.appeals.lifecycle import Action
 from otklik.appeals.models import Appeal
 from otklik.appeals.services import AppealError
+from otklik.core.text import fill_placeholders
 from otklik.notifications import selectors as notice_selectors
 from otklik.notifications import services as notice_services
 from otklik.registry import selectors as registry_selectors
@@ -36,7 +37,7 @@ from otklik.registry.models import Organization
 from otklik.reports.selectors import report_scope
 from otklik.workspace import bulk as bulk_actions
 from otklik.workspace import presentation
-from otklik.workspace.formatting import fill_placeholders, placeholder_values, render_answer
+from otklik.workspace.formatting import placeholder_values, render_answer
 from otklik.workspace.forms import ACTION_FORMS, PRIMARY, ActionForm, BulkForm, QueueFilterForm, form_names_for
 from otklik.workspace.models import AnswerTemplate
 
