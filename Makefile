@@ -31,7 +31,6 @@ demo: install messages
 
 lint: install
 	$(VENV)/bin/ruff check otklik tests bench
-	$(VENV)/bin/ruff format --check otklik tests bench || true
 
 typecheck: install
 	$(VENV)/bin/mypy otklik
