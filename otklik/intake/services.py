@@ -63,6 +63,18 @@ def attachment_discard(*, draft_key: str, attachment_id: int) -> None:
         attachment.delete()
 
 
+def attachments_purge_abandoned(*, older_than: dt.timedelta = dt.timedelta(days=2)) -> int:
+    """Delete files uploaded with a form that was never sent: they belong to no appeal, and keeping
+    them would keep personal data nobody needs."""
+    cutoff = timezone.now() - older_than
+    purged = 0
+    for attachment in Attachment.objects.filter(appeal=None, created_at__lt=cutoff).iterator():
+        attachment.file.delete(save=False)
+        attachment.delete()
+        purged += 1
+    return purged
+
+
 def intake_submit(
     *,
     source: str,

@@ -1,11 +1,16 @@
+import datetime as dt
 import io
+import os
 import zipfile
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from otklik.intake.models import Attachment
 from otklik.intake.redact import redact
+from otklik.intake.services import attachment_store, attachments_purge_abandoned
 from otklik.intake.uploads import UploadRefused, check_upload
 from tests.intake.conftest import jpeg_with_gps, png_bytes
 
@@ -69,3 +74,16 @@ def test_it_hides_emails_phones_and_the_applicants_name():
     hidden = redact(text, ["Иванова Мария"])
     assert "Иванова" not in hidden and "Мария" not in hidden and "345" not in hidden and "@" not in hidden
     assert hidden.endswith("Яма у дома.")
+
+
+@pytest.mark.django_db
+def test_it_purges_files_of_forms_that_were_never_sent():
+    start = dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        old = attachment_store(upload=upload("фото.png", png_bytes()), draft_key="portal:old")
+    with time_machine.travel(start + dt.timedelta(days=3), tick=False):
+        fresh = attachment_store(upload=upload("фото.png", png_bytes()), draft_key="portal:new")
+        path = old.file.path
+        assert attachments_purge_abandoned() == 1
+    assert list(Attachment.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert not os.path.exists(path)

@@ -1,0 +1,13 @@
+"""Periodic housekeeping of intake."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from otklik.intake.services import attachments_purge_abandoned
+
+
+@db_periodic_task(crontab(minute="17", hour="3"))
+def purge_abandoned_uploads() -> None:
+    attachments_purge_abandoned()
