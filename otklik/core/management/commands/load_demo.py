@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from otklik.appeals.lifecycle import State
 from otklik.core import demo
 
 
@@ -44,7 +45,7 @@ class Command(BaseCommand):
             summary = demo.build_demo(appeals=options["appeals"], seed=options["seed"])
         except demo.DemoError as exc:
             raise CommandError(str(exc)) from exc
-        states = ", ".join(f"{state} {count}" for state, count in sorted(summary.states.items()))
+        states = ", ".join(f"{State(state).label} — {count}" for state, count in sorted(summary.states.items()))
         self.stdout.write(
             _("Demo region loaded in %(seconds).1f s: %(organizations)s organisations, %(people)s people, "
               "%(categories)s categories, %(appeals)s appeals (%(states)s).")
