@@ -30,36 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from _common import ROOT, median, percentile, setup_django
+from _common import Client as BaseClient
 
 HOST = "127.0.0.1"
 
 
-class Client:
-    """A browser-like HTTP client: one keep-alive connection, cookies, the CSRF header."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.conn = http.client.HTTPConnection(HOST, port, timeout=60)
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-        sent = dict(headers or {})
-        if self.cookies:
-            sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        try:
-            self.conn.request(method, path, body=body, headers=sent)
-            response = self.conn.getresponse()
-        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
-            # The server closed an idle keep-alive connection: open a new one, as a browser does.
-            self.conn.close()
-            self.conn.request(method, path, body=body, headers=sent)
-            response = self.conn.getresponse()
-        data = response.read()
-        for cookie in response.headers.get_all("Set-Cookie") or []:
-            name, _, rest = cookie.partition("=")
-            self.cookies[name.strip()] = rest.split(";", 1)[0]
-        return response.status, data
+class Client(BaseClient):
+    """The shared HTTP client, signed in through the login page."""
 
     def login(self, username: str, password: str) -> None:
         status, page = self.request("GET", "/accounts/login/")

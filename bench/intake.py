@@ -19,9 +19,7 @@ bounded; the server is stopped at the end. ``--append`` adds the table to bench/
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import math
 import os
 import re
 import signal
@@ -38,16 +36,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from _common import Client, percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DB = "otk_bench_intake"
 WARMUP = 10
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(share * len(ordered))) - 1]
 
 
 # --- preparing a database (runs in a child process with the database's environment) ---------------
@@ -102,33 +97,6 @@ def database_env(db: str, workdir: Path) -> dict[str, str]:
 
 
 # --- the HTTP side --------------------------------------------------------------------------------
-
-
-class Client:
-    """One keep-alive connection with cookies, as a browser holds."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.conn = http.client.HTTPConnection(HOST, port, timeout=60)
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-        sent = dict(headers or {})
-        if self.cookies:
-            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        try:
-            self.conn.request(method, path, body=body, headers=sent)
-            response = self.conn.getresponse()
-        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
-            self.conn.close()
-            self.conn.request(method, path, body=body, headers=sent)
-            response = self.conn.getresponse()
-        data = response.read()
-        for cookie in response.headers.get_all("Set-Cookie") or []:
-            name, _, rest = cookie.partition("=")
-            self.cookies[name.strip()] = rest.split(";", 1)[0]
-        return response.status, data
 
 
 def free_port() -> int:
