@@ -241,7 +241,9 @@ def submit_appeal(request: HttpRequest, payload: SubmitIn) -> Status:
         high_importance=payload.high_importance, significant=payload.significant,
         intake_key=payload.idempotency_key,
     )
-    return Status(201, _detail(user, Appeal.objects.get(pk=appeal.pk)))
+    visible = selectors.appeal_for_user(user, appeal.pk)
+    # A coordinator registers appeals that moderation has not routed yet, so may not see them afterwards.
+    return Status(201, _detail(user, visible) if visible is not None else _public_view(appeal.pk))
 
 
 # --- actions ----------------------------------------------------------------------------------------
@@ -358,7 +360,7 @@ def _action(path: str, schema: type[Schema], summary: str, *, public: bool = Fal
 
 def _public_view(appeal_id: int) -> dict[str, Any]:
     """What the applicant may see of their own appeal: no staff drafts, no history details."""
-    appeal = Appeal.objects.select_related("category", "organization", "executor").get(pk=appeal_id)
+    appeal = selectors.appeal_for_applicant(appeal_id)
     data = _item(appeal, timezone.now())
     data.update(channel=appeal.channel, text=appeal.text, address=appeal.address, latitude=appeal.latitude,
                 longitude=appeal.longitude, territory=None, applicant=None, draft_answer="",

@@ -417,3 +417,9 @@ def overdue_by_organization(user: User, *, now: dt.datetime | None = None) -> li
         )
         for row in rows
     ]
+
+
+def appeal_for_applicant(appeal_id: int) -> Appeal:
+    """The appeal as its applicant sees it after an action they were allowed to take (the caller has
+    already proved the right: the tracking secret or the applicant's account)."""
+    return Appeal.objects.select_related("category", "organization").get(pk=appeal_id)
