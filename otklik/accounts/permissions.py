@@ -79,15 +79,6 @@ def has_region_wide_view(user: User, *, at: dt.datetime | None = None) -> bool:
     return any(cap.region_wide for cap in capacities(user, at=at))
 
 
-def organization_ids(user: User, *, at: dt.datetime | None = None) -> set[int]:
-    """Organisations whose work the user sees through their own or stand-in roles."""
-    return {cap.organization_id for cap in capacities(user, at=at)}
-
-
-def absent_people_covered(user: User, *, at: dt.datetime | None = None) -> set[int]:
-    return {cap.acting_for_id for cap in capacities(user, at=at) if cap.acting_for_id is not None}
-
-
 def stand_in_for(user_id: int, *, at: dt.datetime | None = None) -> User | None:
     """Who receives ``user_id``'s work and notices today, if that person is absent."""
     day = local_date(at)

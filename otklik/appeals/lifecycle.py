@@ -39,9 +39,6 @@ OPEN_STATES = frozenset(
     {State.RECEIVED, State.MODERATION, State.COORDINATION, State.EXECUTION, State.POSTPONED,
      State.APPROVAL, State.APPROVED}
 )
-FINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.LEFT_WITHOUT_ANSWER, State.TRANSFERRED})
-# States in which the answer deadline runs (the appeal is held by an organisation or the moderator).
-CLOCK_STATES = OPEN_STATES
 
 
 class Action(models.TextChoices):
