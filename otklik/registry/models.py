@@ -293,6 +293,23 @@ class RegionSettings(models.Model):
     rework_reasons = models.JSONField(
         _("reasons to return an answer for rework"), default=list, blank=True,
     )
+    reconsideration_days = models.PositiveSmallIntegerField(
+        _("reconsideration after an unsatisfactory rating: answer, calendar days"), default=30
+    )
+    postponement_confirmed_by = models.CharField(
+        _("who confirms a proposed postponement"), max_length=32, default="coordinator",
+        choices=[("coordinator", _("coordinator")), ("head", _("head of the organisation"))],
+    )
+    stage_breaches_in_register = models.BooleanField(
+        _("missed stage budgets count as breaches in reports and the disciplinary register"), default=False
+    )
+    registry_change_days = models.PositiveSmallIntegerField(
+        _("a change of an official or a contact must be entered within, days"), default=3
+    )
+    map_centre_lat = models.FloatField(_("map centre latitude"), null=True, blank=True)
+    map_centre_lon = models.FloatField(_("map centre longitude"), null=True, blank=True)
+    map_zoom = models.PositiveSmallIntegerField(_("map zoom"), default=8)
+    emblem = models.ImageField(_("emblem"), upload_to="region/", blank=True)
 
     class Meta:
         verbose_name = _("region settings")
