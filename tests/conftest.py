@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import datetime as dt
+import os
+
 import pytest
+import time_machine
 from huey.contrib.djhuey import HUEY
 
 pytest_plugins = ["tests.browser_fixtures"]
@@ -11,6 +15,23 @@ def pytest_configure(config):
 
     # Tests create many accounts; the production hasher costs a second or more each on this machine.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Every test runs under a controlled clock: the suite passes on any date. The default moment is the
+# day a 30-day term first ran into the New Year holidays; OTKLIK_TEST_NOW (ISO, with an offset) runs
+# the whole suite at another moment, e.g. before a release. Browser tests keep the real clock: Chromium
+# drops session cookies whose expiry, computed from a fixed clock, is already in its past.
+TEST_NOW = dt.datetime.fromisoformat(os.environ.get("OTKLIK_TEST_NOW", "2026-12-02T10:00:00+03:00"))
+REAL_CLOCK_FIXTURES = {"browser", "page"}
+
+
+@pytest.fixture(autouse=True)
+def _controlled_clock(request):
+    if REAL_CLOCK_FIXTURES & set(request.fixturenames):
+        yield None
+        return
+    with time_machine.travel(TEST_NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

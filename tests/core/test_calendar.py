@@ -205,3 +205,9 @@ def test_working_hours_are_moscow_working_hours_whatever_the_input_zone(cal):
 
 def test_the_calendar_defaults_to_the_project_time_zone():
     assert WorkingCalendar.build().tz == MSK
+
+
+def test_a_30_day_term_from_2_december_ends_on_the_first_working_day_after_the_new_year_holidays():
+    cal = WorkingCalendar.build(tz="Europe/Moscow")
+    due = cal.add_calendar_days(msk(2026, 12, 2, 10), 30)
+    assert cal.local_date(due) == dt.date(2027, 1, 11)

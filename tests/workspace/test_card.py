@@ -8,6 +8,7 @@ from otklik.accounts.models import Role
 from otklik.appeals import services as s
 from otklik.appeals.lifecycle import State
 from otklik.appeals.models import Appeal
+from otklik.registry.selectors import region_calendar, region_settings
 from otklik.workspace.models import AnswerTemplate
 from tests import factories as f
 
@@ -29,8 +30,16 @@ def test_it_shows_the_appeal_its_deadlines_history_and_the_users_actions(client,
     assert "55.75, 37.61" in html and "openstreetmap.org/?mlat=55.75&amp;mlon=37.61" in html
     assert "Дороги" in html and "Администрация Тестовска" in html
     assert "ivanov@example.org" in html and "Иванов Иван" in html
+    # The expectation comes from the calendar module: under the suite's clock (02.12.2026) 30 days end on
+    # 01.01.2027, a holiday, so the term moves to 11.01.2027.
+    appeal.refresh_from_db()
+    cal = region_calendar(region_settings())
+    expected = cal.add_calendar_days(appeal.registered_at, 30)
+    days_left = (expected - timezone.now()).days
+    assert appeal.due_at == expected
+    assert f"{cal.local(expected):%d.%m.%Y}" in html
     assert "Срок ответа" in html and re.search(r'class="tone-ok"><th>Срок ответа</th><td>[\d.: ]+<br><small>'
-                                               r'осталось (29|30) дней</small>', html)
+                                               rf'осталось {days_left} (день|дня|дней)', html)
     # History from the event log, in Russian, with who did it.
     assert "модерация → координация" in html and "Модераторова Мария, модератор" in html
     assert "организация: Администрация Тестовска" in html
