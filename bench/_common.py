@@ -22,6 +22,7 @@ def setup_django() -> None:
     """
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
+    os.environ.setdefault("OTKLIK_DEV", "1")  # benchmarks sign nothing that leaves the machine
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     os.environ.setdefault("OTKLIK_VAR_DIR", tempfile.mkdtemp(prefix="otklik-bench-"))
     import django

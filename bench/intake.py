@@ -81,7 +81,7 @@ def prepare() -> None:
 
 
 def database_env(db: str, workdir: Path) -> dict[str, str]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "otklik.settings", "OTKLIK_VAR_DIR": str(workdir),
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "otklik.settings", "OTKLIK_DEV": "1", "OTKLIK_VAR_DIR": str(workdir),
            "DEBUG": "0", "OTKLIK_QUEUE": "sqlite", "LOG_LEVEL": "ERROR", "SITE_URL": f"http://{HOST}"}
     env.pop("DATABASE_URL", None)
     if db == "sqlite":

@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from otklik.core.env import env_bool, env_choice, env_int, env_list, env_str, env_timezone
+from otklik.core.env import (
+    DEVELOPMENT_SECRET_KEY,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    env_timezone,
+    secret_key_problem,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("OTKLIK_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
+# Development is `make demo`, `make test` (both set OTKLIK_DEV=1), DEBUG, or a pytest run. Everywhere
+# else the key signs sessions and links that change what the state answers: a missing, public or weak
+# key would let anyone forge them, so start-up stops.
+DEV_MODE = env_bool("OTKLIK_DEV", False) or DEBUG or "pytest" in sys.modules
 SECRET_KEY = env_str("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and env_bool("OTKLIK_REQUIRE_SECRET_KEY", False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    # A fixed development key keeps demo sessions valid across restarts; production sets SECRET_KEY.
-    SECRET_KEY = "otklik-development-key-not-for-production"
+if not SECRET_KEY and DEV_MODE:
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
+elif not DEV_MODE and (problem := secret_key_problem(SECRET_KEY)):
+    raise ImproperlyConfigured(f"SECRET_KEY: {problem}. Set a random value of 50 or more characters, e.g. "
+                               "python -c 'import secrets; print(secrets.token_urlsafe(50))' "
+                               "(on a developer's machine: OTKLIK_DEV=1)")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 

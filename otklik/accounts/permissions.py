@@ -28,6 +28,12 @@ class Capacity:
         return self.role in REGION_WIDE_ROLES
 
 
+def is_staff_account(user: User) -> bool:
+    """An official's or an administrator's account: it may never act in a citizen's name, and a
+    citizen's sign-up or confirmation link never opens it."""
+    return bool(user.is_staff or user.is_superuser or Membership.objects.filter(user_id=user.pk).exists())
+
+
 def local_date(at: dt.datetime | None = None) -> dt.date:
     return timezone.localdate(at or timezone.now())
 

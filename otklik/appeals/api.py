@@ -221,7 +221,8 @@ class SubmitIn(Schema):
     idempotency_key: str | None = Field(None, max_length=128)
 
 
-@router.post("/appeals", response={201: AppealOut, 400: ErrorOut, 403: ErrorOut}, summary="Register an appeal")
+@router.post("/appeals", response={201: AppealOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
+             summary="Register an appeal")
 def submit_appeal(request: HttpRequest, payload: SubmitIn) -> Status:
     """Staff register appeals that arrive on paper, by e-mail or at a personal reception."""
     user = _user(request)
@@ -239,7 +240,9 @@ def submit_appeal(request: HttpRequest, payload: SubmitIn) -> Status:
         applicant_name=payload.applicant_name, applicant_email=payload.applicant_email,
         applicant_phone=payload.applicant_phone, applicant_address=payload.applicant_address,
         high_importance=payload.high_importance, significant=payload.significant,
-        intake_key=payload.idempotency_key,
+        # The key is the caller's own: scoped to the staff user, so another client's key is a conflict.
+        intake_key=f"api:{payload.idempotency_key}" if payload.idempotency_key else None,
+        intake_client=f"user:{user.pk}",
     )
     visible = selectors.appeal_for_user(user, appeal.pk)
     # A coordinator registers appeals that moderation has not routed yet, so may not see them afterwards.

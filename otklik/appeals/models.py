@@ -61,7 +61,10 @@ class Appeal(models.Model):
     social_author = models.CharField(_("social network author"), max_length=255, blank=True)
     social_url = models.URLField(_("link to the post"), max_length=1000, blank=True)
     access_token = models.CharField(_("tracking secret"), max_length=64, default=_new_token, editable=False)
-    intake_key = models.CharField(_("idempotency key"), max_length=128, null=True, blank=True, unique=True)
+    intake_key = models.CharField(_("idempotency key"), max_length=200, null=True, blank=True, unique=True)
+    # Who sent the key (an API key, a staff user, the portal form): a key is only ever answered to
+    # the client that made it.
+    intake_client = models.CharField(_("idempotency key's client"), max_length=64, blank=True, default="")
 
     text = models.TextField(_("text"))
     address = models.CharField(_("address"), max_length=500, blank=True)

@@ -26,9 +26,25 @@ def _fmt_date(value: Any) -> str:
     return str(value.strftime("%d.%m.%Y"))
 
 
+def applicant_link(appeal: Appeal) -> str:
+    """The tracking link with the applicant's secret: it goes to the applicant's own address only."""
+    return f"{settings.SITE_URL}/track/{appeal.number}/?key={appeal.access_token}"
+
+
+def staff_link(appeal: Appeal) -> str:
+    """The appeal card in the workspace; it opens only for staff who may see the appeal."""
+    return f"{settings.SITE_URL}/workspace/appeals/{appeal.pk}/"
+
+
+# Kinds addressed to staff. Their texts link to the workspace, never to the tracking page: the
+# applicant's secret lets whoever holds it act in the applicant's name (rate, close).
+STAFF_KINDS = frozenset({"new_appeal", "reconsideration_staff", "assigned", "rework", "approval_requested",
+                         "returned_to_moderation", "approaching", "overdue", "stage_overdue", "needs_executor"})
+
+
 def _texts(kind: str, appeal: Appeal) -> tuple[str, str]:
     """Subject and body of a notice of ``kind``."""
-    link = f"{settings.SITE_URL}/track/{appeal.number}/?key={appeal.access_token}"
+    link = staff_link(appeal) if kind in STAFF_KINDS else applicant_link(appeal)
     values = {
         "number": appeal.number,
         "due": _fmt_date(appeal.due_at),
@@ -73,6 +89,11 @@ def _texts(kind: str, appeal: Appeal) -> tuple[str, str]:
                                   "59-FZ.\n%(link)s")),
         "transferred": (_("Appeal %(number)s forwarded"),
                         _("Your appeal %(number)s was forwarded to the competent body.\n%(link)s")),
+        "new_appeal": (_("New appeal %(number)s in your organisation"),
+                       _("Appeal %(number)s came to %(organization)s. The answer is due by %(due)s.\n%(link)s")),
+        "reconsideration_staff": (_("Appeal %(number)s is reconsidered"),
+                                  _("The applicant is not satisfied with the answer to appeal %(number)s; it is "
+                                    "considered again. The new answer is due by %(due)s.\n%(link)s")),
         "assigned": (_("New appeal %(number)s"), _("You are the executor of appeal %(number)s, due by %(due)s.")),
         "rework": (_("Answer to %(number)s returned for rework"),
                    _("The answer to appeal %(number)s was returned for rework.")),
@@ -98,12 +119,15 @@ def applicant(appeal: Appeal, event: AppealEvent, kind: str) -> None:
     if not email:
         return
     subject, body = _texts(kind, appeal)
+    # Webhooks serve the region's own systems (staff side): their copy links to the workspace.
+    webhook_body = body.replace(applicant_link(appeal), staff_link(appeal))
     notice_create(kind=kind, dedupe=f"event:{event.pk}:{kind}", subject=subject, body=body, appeal_id=appeal.pk,
-                  email=email)
+                  email=email, webhook_body=webhook_body)
 
 
 def staff(appeal: Appeal, event: AppealEvent | None, kind: str, user_ids: Iterable[int | None],
           dedupe: str | None = None) -> None:
+    assert kind in STAFF_KINDS, kind
     subject, body = _texts(kind, appeal)
     key = dedupe or f"event:{event.pk if event else 0}:{kind}"
     for user in User.objects.filter(pk__in=[uid for uid in user_ids if uid], is_active=True):

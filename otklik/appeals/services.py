@@ -5,6 +5,7 @@ AppealEvent and schedules notices after commit."""
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from otklik.accounts.models import Membership, Role, User
-from otklik.accounts.permissions import capacities, find_capacity
+from otklik.accounts.permissions import capacities, find_capacity, is_staff_account
 from otklik.appeals import deadlines, notify
 from otklik.appeals.lifecycle import APPLICANT, SYSTEM, Action, Regime, State, Transition, transition_for
 from otklik.appeals.models import Appeal, AppealEvent, Channel, NumberSequence
@@ -100,7 +101,12 @@ def _authorize(
             raise _fail("forbidden", _("This action cannot be performed automatically."), status=403)
         return ActingAs(user=None, role=SYSTEM)
     if APPLICANT in row.roles:
-        if token is not None and token == appeal.access_token:
+        if user is not None and user.is_authenticated and is_staff_account(user):
+            # The secret may have reached an official (a forwarded letter, a shared screen): acting in
+            # the applicant's name from a staff session is never allowed.
+            raise _fail("applicant_only", _("Only the applicant may do this; officials cannot act in the "
+                                            "applicant's name."), status=403)
+        if token and hmac.compare_digest(token, appeal.access_token):
             return ActingAs(user=user, role=APPLICANT)
         if user is not None and appeal.applicant_id is not None and appeal.applicant_id == user.pk:
             return ActingAs(user=user, role=APPLICANT)
@@ -194,6 +200,22 @@ def _next_number(year: int) -> str:
     return f"{year}-{last:06d}"
 
 
+def _existing_for_key(intake_key: str, intake_client: str) -> Appeal | None:
+    existing = Appeal.objects.filter(intake_key=intake_key).first()
+    if existing is not None and existing.intake_client != intake_client:
+        raise _fail("idempotency_conflict", _("This idempotency key was already used by another client: send a new "
+                                              "key."), field="idempotency_key", status=409)
+    return existing
+
+
+def _complete(appeal: Appeal, now: dt.datetime) -> Appeal:
+    """A retry finishes what an interrupted first attempt left undone (a platform message that was
+    received but not registered, from before both steps shared one transaction)."""
+    if appeal.regime != Regime.FZ59 and appeal.state == State.RECEIVED:
+        return appeal_register(appeal_id=appeal.pk, system=True, now=now)
+    return appeal
+
+
 def appeal_submit(
     *,
     text: str,
@@ -214,10 +236,13 @@ def appeal_submit(
     high_importance: bool = False,
     significant: bool = False,
     intake_key: str | None = None,
+    intake_client: str = "",
     now: dt.datetime | None = None,
 ) -> Appeal:
-    """Receive a message. Platform messages and social posts are registered at once; a 59-FZ appeal
-    waits for registration (3 days). A repeated call with the same ``intake_key`` returns the first appeal."""
+    """Receive a message. Platform messages and social posts are registered at once, in the same
+    transaction; a 59-FZ appeal waits for registration (3 days). A repeated call with the same
+    ``intake_key`` from the same ``intake_client`` returns the first appeal; from another client it
+    is a conflict."""
     now = now or timezone.now()
     text = _require_text(text, "text", _("Describe the problem."))
     if regime not in Regime.values:
@@ -229,9 +254,9 @@ def appeal_submit(
         raise _fail("fz59_applicant_required", _("An appeal under 59-FZ needs the applicant's name and an address "
                                                  "for the answer."), field="applicant_name")
     if intake_key:
-        existing = Appeal.objects.filter(intake_key=intake_key).first()
+        existing = _existing_for_key(intake_key, intake_client)
         if existing is not None:
-            return existing
+            return _complete(existing, now)
     region = region_settings()
     cal = region_calendar(region)
     try:
@@ -243,7 +268,7 @@ def appeal_submit(
                 applicant_email=applicant_email.strip(), applicant_phone=applicant_phone.strip(),
                 applicant_address=applicant_address.strip(), social_author=social_author, social_url=social_url,
                 high_importance=high_importance, significant=significant, intake_key=intake_key or None,
-                received_at=now, state_changed_at=now,
+                intake_client=intake_client if intake_key else "", received_at=now, state_changed_at=now,
             )
             deadlines.set_stage(appeal, now=now, region=region, cal=cal)
             appeal.save()
@@ -251,14 +276,14 @@ def appeal_submit(
                 appeal=appeal, at=now, action=Action.SUBMIT, actor=applicant, role=APPLICANT,
                 from_state="", to_state=State.RECEIVED, payload={"channel": channel, "regime": regime},
             )
+            if regime != Regime.FZ59:
+                appeal = appeal_register(appeal_id=appeal.pk, system=True, now=now)
     except IntegrityError:
         if intake_key:
-            existing = Appeal.objects.filter(intake_key=intake_key).first()
+            existing = _existing_for_key(intake_key, intake_client)
             if existing is not None:
-                return existing
+                return _complete(existing, now)
         raise
-    if regime != Regime.FZ59:
-        appeal = appeal_register(appeal_id=appeal.pk, system=True, now=now)
     return appeal
 
 
@@ -289,7 +314,7 @@ def _set_organization(ctx: Context, organization: Organization) -> None:
     appeal.coordinator = None
     appeal.executor = None
     ctx.payload["organization_id"] = organization.pk
-    ctx.then.append(lambda event: notify.organization_coordinators(appeal, event, "routed"))
+    ctx.then.append(lambda event: notify.organization_coordinators(appeal, event, "new_appeal"))
 
 
 def appeal_accept(
@@ -598,7 +623,7 @@ def appeal_reconsider(
         ctx.payload["due_at"] = due.isoformat()
         recipients = [appeal.executor_id] if appeal.executor_id else []
         ctx.then.append(lambda event: notify.applicant(appeal, event, "reconsideration"))
-        ctx.then.append(lambda event: notify.staff(appeal, event, "reconsideration", recipients))
+        ctx.then.append(lambda event: notify.staff(appeal, event, "reconsideration_staff", recipients))
 
     return _perform(appeal_id, Action.RECONSIDER, body, user=user, system=system, reason=reason, now=now)
 

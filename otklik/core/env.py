@@ -67,3 +67,20 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     if raw not in choices:
         raise ImproperlyConfigured(f"{name}={raw!r}: expected one of {', '.join(sorted(choices))}")
     return raw
+
+
+# Public: it is in the repository. Only development (make demo, tests) may sign with it.
+DEVELOPMENT_SECRET_KEY = "otklik-development-key-not-for-production"
+_KNOWN_PUBLIC_KEYS = {DEVELOPMENT_SECRET_KEY, "secret", "changeme", "change-me", "secret-key", "your-secret-key"}
+MIN_SECRET_KEY_LENGTH = 12
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why ``key`` cannot sign sessions and links in production, or None when it can."""
+    if not key:
+        return "not set"
+    if key in _KNOWN_PUBLIC_KEYS or key.startswith("django-insecure"):
+        return "a publicly known value"
+    if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 5:
+        return f"too weak (at least {MIN_SECRET_KEY_LENGTH} characters, 5 of them different)"
+    return None

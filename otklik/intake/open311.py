@@ -330,7 +330,8 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     text = description or "\n".join([category.name, *(f"{k}: {v}" for k, v in attributes.items())])
     try:
         appeal = intake_submit(
-            source=Submission.Source.OPEN311, text=text, intake_key=intake_key, category=category,
+            source=Submission.Source.OPEN311, text=text, intake_key=intake_key, intake_client=f"apikey:{api_key.pk}",
+            category=category,
             territory=selectors.territory_at(lat, lon) if lat is not None and lon is not None else None,
             address=address[:500], latitude=lat, longitude=lon, applicant_name=name[:255],
             applicant_email=email, applicant_phone=_param(request, "phone")[:64], api_key=api_key, token=token,
@@ -338,7 +339,7 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
             attributes=attributes, media_url=media_url,
         )
     except AppealError as exc:
-        raise Open311Error(400, exc.message) from None
+        raise Open311Error(409 if exc.status == 409 else 400, exc.message) from None
     submission = Submission.objects.get(appeal=appeal)
     row: dict[str, Any] = (
         {"token": submission.token} if settings.OPEN311_SERVICE_TYPE == "batch"
@@ -421,11 +422,9 @@ def _media_urls(appeals: list[Appeal]) -> dict[int, str]:
     return found
 
 
-def _request_row(appeal: Appeal, *, full: bool = True, media: str = "") -> dict[str, Any]:
-    """One service request. ``full`` is False for an appeal not yet public (its number is known to
-    whoever submitted it): the status is shown, the content is not."""
+def _request_row(appeal: Appeal, *, media: str = "") -> dict[str, Any]:
+    """One public service request."""
     submission: Submission | None = getattr(appeal, "submission", None)
-    media = media if full else ""
     closed = appeal.state not in OPEN_STATES
     category = appeal.category
     names = [appeal.applicant_name]
@@ -435,17 +434,17 @@ def _request_row(appeal: Appeal, *, full: bool = True, media: str = "") -> dict[
         "status_notes": _status_notes(appeal),
         "service_name": category.name if category else None,
         "service_code": category.code if category else None,
-        "description": redact(appeal.text, names) if full else None,
+        "description": redact(appeal.text, names),
         "agency_responsible": appeal.organization.name if appeal.organization else None,
         "service_notice": _service_notice(appeal) or None,
         "requested_datetime": w3c(appeal.received_at),
         "updated_datetime": w3c((appeal.closed_at or appeal.state_changed_at) if closed else appeal.state_changed_at),
         "expected_datetime": w3c(_expected(appeal)),
-        "address": appeal.address if full else None,
-        "address_id": (submission.address_id or None) if (submission and full) else None,
+        "address": appeal.address,
+        "address_id": (submission.address_id or None) if submission else None,
         "zipcode": None,
-        "lat": appeal.latitude if full else None,
-        "long": appeal.longitude if full else None,
+        "lat": appeal.latitude,
+        "long": appeal.longitude,
         "media_url": media or None,
     }
 
@@ -498,20 +497,39 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
     return _get_requests(request, fmt)
 
 
+REQUEST_FIELDS = ("service_request_id", "status", "status_notes", "service_name", "service_code", "description",
+                  "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
+                  "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url")
+
+
+def _waiting_row(appeal: Appeal) -> dict[str, Any]:
+    """A request still waiting for moderation: what its sender needs to follow it (status, service,
+    time), nothing of its content, place, applicant or organisation."""
+    category = appeal.category
+    row = dict.fromkeys(REQUEST_FIELDS)
+    row.update({
+        "service_request_id": appeal.number,
+        "status": "open",
+        "status_notes": _status_notes(appeal),
+        "service_name": category.name if category else None,
+        "service_code": category.code if category else None,
+        "requested_datetime": w3c(appeal.received_at),
+        "expected_datetime": w3c(_expected(appeal)),
+    })
+    return row
+
+
 @endpoint(("GET",))
 def request_detail(request: HttpRequest, fmt: str, service_request_id: str) -> HttpResponse:
     appeal = _base_requests().filter(number=service_request_id).first()
-    full = True
-    if appeal is None:
-        # Not public yet (before moderation) or a non-public category: the submitter may follow its
-        # status by the number they were given, without its content.
-        appeal = (Appeal.objects.filter(number=service_request_id).exclude(regime="fz59")
-                  .select_related("category", "organization", "submission").first())
-        full = False
-    if appeal is None:
+    if appeal is not None:
+        media = _media_urls([appeal]).get(appeal.pk, "")
+        return render(fmt, "service_requests", [_request_row(appeal, media=media)])
+    waiting = selectors.awaiting_moderation(service_request_id)
+    if waiting is None:
+        # Rejected, a non-public category, a 59-FZ letter or no such number: all look the same.
         raise Open311Error(404, _("service_request_id «%(id)s» was not found.") % {"id": service_request_id})
-    media = _media_urls([appeal]).get(appeal.pk, "")
-    return render(fmt, "service_requests", [_request_row(appeal, full=full, media=media)])
+    return render(fmt, "service_requests", [_waiting_row(waiting)])
 
 
 @endpoint(("GET",))

@@ -36,6 +36,17 @@ def is_public(appeal: Appeal) -> bool:
     )
 
 
+def awaiting_moderation(number: str) -> Appeal | None:
+    """A message that will become public once moderated: a public category, not a 59-FZ letter,
+    still received or in moderation. Its sender may follow its status by number."""
+    return (
+        Appeal.objects.filter(number=number, state__in=(State.RECEIVED, State.MODERATION), category__is_public=True)
+        .exclude(regime=Regime.FZ59)
+        .select_related("category")
+        .first()
+    )
+
+
 def answered_public_appeals() -> QuerySet[Appeal]:
     return public_appeals().filter(state__in=ANSWERED_STATES).order_by("-answered_at", "-id")
 

@@ -80,6 +80,7 @@ def intake_submit(
     source: str,
     text: str,
     intake_key: str,
+    intake_client: str = "portal",
     category: Category | None = None,
     territory: Territory | None = None,
     address: str = "",
@@ -112,7 +113,8 @@ def intake_submit(
         appeal = appeal_submit(
             text=text, regime=Regime.POS, channel=channel, category=category, territory=territory, address=address,
             latitude=latitude, longitude=longitude, applicant=applicant, applicant_name=applicant_name,
-            applicant_email=applicant_email, applicant_phone=applicant_phone, intake_key=intake_key, now=now,
+            applicant_email=applicant_email, applicant_phone=applicant_phone, intake_key=intake_key,
+            intake_client=intake_client, now=now,
         )
         if Submission.objects.filter(appeal=appeal).exists():
             return appeal

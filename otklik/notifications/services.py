@@ -23,12 +23,14 @@ def notice_create(
     appeal_id: int | None = None,
     recipient: User | None = None,
     email: str = "",
+    webhook_body: str | None = None,
 ) -> Notice | None:
     """Record one notice; a second call with the same ``dedupe`` key does nothing.
 
     A notice to an absent official goes to their stand-in, who gets the absent person's work.
     Staff get an in-app notice (and e-mail when they have an address); applicants get e-mail.
-    Every active webhook that wants this kind gets its own copy, recorded and retried like e-mail.
+    Every active webhook that wants this kind gets its own copy, recorded and retried like e-mail;
+    ``webhook_body`` replaces the body there when the recipient's copy holds what only they may see.
     """
     addressed_to = None
     if recipient is not None:
@@ -59,7 +61,8 @@ def notice_create(
         try:
             with transaction.atomic():
                 copy = Notice.objects.create(dedupe_key=f"{key}:webhook:{endpoint.pk}"[-200:],
-                                             channel=Notice.Channel.WEBHOOK, webhook=endpoint, email=email, **fields)
+                                             channel=Notice.Channel.WEBHOOK, webhook=endpoint, email=email,
+                                             **{**fields, "body": webhook_body if webhook_body is not None else body})
         except IntegrityError:
             continue
         to_deliver.append(copy.pk)

@@ -7,20 +7,28 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import get_random_string
+from django.utils.crypto import constant_time_compare, get_random_string, salted_hmac
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import User
+from otklik.accounts.permissions import is_staff_account
 from otklik.appeals.services import AppealError
 from otklik.notifications.services import notice_create
 from otklik.portal.models import CitizenIdentity
 
 CONFIRM_SALT = "otklik.portal.signup"
-CONFIRM_MAX_AGE = 3 * 24 * 3600
+# A confirmation link signs the citizen in, so it lives one day and works once: it is bound to the
+# account's state (active flag, password, e-mail, last sign-in), which its first use changes.
+CONFIRM_MAX_AGE = 24 * 3600
+
+
+def _account_state(user: User) -> str:
+    return salted_hmac(CONFIRM_SALT, f"{user.pk}|{user.is_active}|{user.password}|{user.email}|{user.last_login}",
+                       algorithm="sha256").hexdigest()[:32]
 
 
 def confirmation_token(user: User) -> str:
-    return signing.dumps({"u": user.pk, "e": user.email}, salt=CONFIRM_SALT)
+    return signing.dumps({"u": user.pk, "s": _account_state(user)}, salt=CONFIRM_SALT)
 
 
 def citizen_signup(*, email: str, password: str, first_name: str, last_name: str) -> User:
@@ -30,7 +38,7 @@ def citizen_signup(*, email: str, password: str, first_name: str, last_name: str
     email = email.strip().lower()
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).select_for_update().first()
-        if user is not None and user.is_active:
+        if user is not None and (user.is_active or is_staff_account(user)):
             raise AppealError("email_taken", _("An account with this e-mail already exists: sign in."),
                               field="email")
         if user is None:
@@ -43,7 +51,7 @@ def citizen_signup(*, email: str, password: str, first_name: str, last_name: str
         notice_create(
             kind="signup_confirm", dedupe=f"signup:{user.pk}:{timezone.now().timestamp()}",
             subject=_("Confirm your e-mail"),
-            body=_("To finish signing up, open this link within three days:\n%(link)s\n\n"
+            body=_("To finish signing up, open this link within 24 hours:\n%(link)s\n\n"
                    "If you did not sign up, ignore this letter.") % {"link": link},
             email=email,
         )
@@ -51,19 +59,27 @@ def citizen_signup(*, email: str, password: str, first_name: str, last_name: str
 
 
 def citizen_confirm(*, token: str) -> User:
+    """Activate the account the link was sent for. A link opened twice, after the account changed,
+    or for a staff account is refused: it never signs anyone in."""
+    invalid = AppealError("link_invalid", _("The link is wrong or has already been used. Sign in, or sign up again "
+                                            "to get a new link."))
     try:
         data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
     except signing.SignatureExpired:
         raise AppealError("link_expired", _("The link has expired: sign up again to get a new one.")) from None
     except signing.BadSignature:
-        raise AppealError("link_invalid", _("The link is wrong. Copy it from the letter completely.")) from None
+        raise invalid from None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        raise invalid
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(pk=data.get("u"), email=data.get("e")).first()
-        if user is None:
-            raise AppealError("link_invalid", _("The link is wrong. Copy it from the letter completely."))
-        if not user.is_active:
-            user.is_active = True
-            user.save(update_fields=["is_active"])
+        user = User.objects.select_for_update().filter(pk=data["u"]).first()
+        if user is None or user.is_active or is_staff_account(user):
+            raise invalid
+        if not constant_time_compare(str(data.get("s", "")), _account_state(user)):
+            raise invalid
+        user.is_active = True
+        user.last_login = timezone.now()
+        user.save(update_fields=["is_active", "last_login"])
     return user
 
 

@@ -285,7 +285,8 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
     if form.is_valid():
         try:
             appeal_rate(appeal_id=appeal.pk, rating=form.cleaned_data["rating"],
-                        comment=form.cleaned_data.get("comment", ""), token=appeal.access_token)
+                        comment=form.cleaned_data.get("comment", ""), token=appeal.access_token,
+                        user=request.user if request.user.is_authenticated else None)
         except AppealError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
