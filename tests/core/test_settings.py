@@ -8,9 +8,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _start(**env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    environment.update(env)
+def _start(**env: str | None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "OTKLIK_DEV",
+                                                                     "DEBUG"}}
+    environment.update({"OTKLIK_DEV": "1", **env})
+    environment = {k: v for k, v in environment.items() if v is not None}
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
         cwd=ROOT, env={**environment, "DJANGO_SETTINGS_MODULE": "otklik.settings"},
@@ -50,3 +52,24 @@ def test_it_uses_sqlite_with_wal_and_immediate_transactions_by_default():
     assert options["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in options["init_command"]
     assert settings.LANGUAGE_CODE == "ru"
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        (None, "SECRET_KEY: not set"),
+        ("otklik-development-key-not-for-production", "SECRET_KEY: a publicly known value"),
+        ("django-insecure-abcdefghijklmnopqrstuvwxyz0123456789", "SECRET_KEY: a publicly known value"),
+        ("short", "SECRET_KEY: too weak"),
+        ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "SECRET_KEY: too weak"),
+    ],
+)
+def test_outside_development_a_missing_public_or_weak_secret_key_stops_start_up(key, message):
+    result = _start(OTKLIK_DEV=None, DEBUG="0", SECRET_KEY=key)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_outside_development_it_starts_with_a_strong_secret_key():
+    result = _start(OTKLIK_DEV=None, DEBUG="0", SECRET_KEY="k7Qz-2pLx9vRtY4mWn8sJd3fGh6Bc1Ae5Ui0Oo")
+    assert result.returncode == 0, result.stderr
