@@ -9,7 +9,7 @@ PORT ?= 8000
 .PHONY: demo test install messages lint typecheck pytest clean
 
 # Development: the public development SECRET_KEY is allowed (production start-up refuses it).
-demo test pytest messages install: export OTKLIK_DEV = 1
+demo test pytest messages install lint typecheck: export OTKLIK_DEV = 1
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -87,6 +87,10 @@ class AppealOut(AppealItemOut):
     rating: int | None
     rating_comment: str
     extension_days: int
+    proposed_until: dt.date | None = None
+    proposed_reason: str = ""
+    resolution_on: dt.date | None = None
+    resolved_at: dt.datetime | None = None
     history: list[EventOut]
     allowed_actions: list[str]
 
@@ -127,6 +131,8 @@ def _detail(user: User, appeal: Appeal) -> dict[str, Any]:
         applicant=applicant, draft_answer=appeal.draft_answer, answer_text=appeal.answer_text,
         intermediate_text=appeal.intermediate_text, postponed_until=appeal.postponed_until, rating=appeal.rating,
         rating_comment=appeal.rating_comment, extension_days=appeal.extension_days,
+        proposed_until=appeal.proposed_until, proposed_reason=appeal.proposed_reason,
+        resolution_on=appeal.resolution_on, resolved_at=appeal.resolved_at,
         history=[
             {
                 "at": event.at, "action": event.action, "action_label": str(Action(event.action).label),
@@ -301,8 +307,23 @@ class PostponeIn(Schema):
     reason: str = Field(..., max_length=2000)
 
 
+class DecidePostponeIn(Schema):
+    until: dt.date | None = Field(None, description="empty: the proposed date")
+    reason: str = Field("", max_length=2000, description="empty: the proposed reason")
+
+
+class DraftIn(Schema):
+    text: str = Field(..., max_length=20000)
+    resolution_on: dt.date | None = Field(None, description="the date by which the answer promises the work done")
+
+
+class ResolveIn(Schema):
+    comment: str = Field("", max_length=2000)
+
+
 class SendIn(Schema):
     text: str | None = Field(None, max_length=20000)
+    resolution_on: dt.date | None = None
 
 
 class ReworkIn(Schema):
@@ -410,9 +431,9 @@ def _assign(user: User, appeal_id: int, p: AssignIn) -> Appeal:
     return services.appeal_assign(appeal_id=appeal_id, user=user, executor_id=p.executor_id)
 
 
-@_action("draft", TextIn, "Save a draft answer")
-def _draft(user: User, appeal_id: int, p: TextIn) -> Appeal:
-    return services.appeal_draft(appeal_id=appeal_id, user=user, text=p.text)
+@_action("draft", DraftIn, "Save a draft answer")
+def _draft(user: User, appeal_id: int, p: DraftIn) -> Appeal:
+    return services.appeal_draft(appeal_id=appeal_id, user=user, text=p.text, resolution_on=p.resolution_on)
 
 
 @_action("intermediate", IntermediateIn, "Give an intermediate answer")
@@ -420,14 +441,40 @@ def _intermediate(user: User, appeal_id: int, p: IntermediateIn) -> Appeal:
     return services.appeal_intermediate(appeal_id=appeal_id, user=user, text=p.text, planned_date=p.planned_date)
 
 
-@_action("postpone", PostponeIn, "Postpone the answer to a date")
-def _postpone(user: User, appeal_id: int, p: PostponeIn) -> Appeal:
+@_action("propose_postponement", PostponeIn, "Propose to postpone the answer to a date (the executor)")
+def _propose_postponement(user: User, appeal_id: int, p: PostponeIn) -> Appeal:
+    return services.appeal_propose_postponement(appeal_id=appeal_id, user=user, until=p.until, reason=p.reason)
+
+
+@_action("postpone", DecidePostponeIn, "Postpone the answer: confirm the proposal or decide (the confirming role)")
+def _postpone(user: User, appeal_id: int, p: DecidePostponeIn) -> Appeal:
     return services.appeal_postpone(appeal_id=appeal_id, user=user, until=p.until, reason=p.reason)
+
+
+@_action("decline_postponement", ReasonIn, "Decline the proposed postponement")
+def _decline_postponement(user: User, appeal_id: int, p: ReasonIn) -> Appeal:
+    return services.appeal_decline_postponement(appeal_id=appeal_id, user=user, reason=p.reason)
+
+
+@_action("mark_significant", ReasonIn, "Mark as socially significant")
+def _mark_significant(user: User, appeal_id: int, p: ReasonIn) -> Appeal:
+    return services.appeal_mark_significant(appeal_id=appeal_id, user=user, reason=p.reason)
+
+
+@_action("clear_significant", ReasonIn, "Clear the socially significant mark")
+def _clear_significant(user: User, appeal_id: int, p: ReasonIn) -> Appeal:
+    return services.appeal_clear_significant(appeal_id=appeal_id, user=user, reason=p.reason)
+
+
+@_action("resolve", ResolveIn, "Record that the promised work is done")
+def _resolve(user: User, appeal_id: int, p: ResolveIn) -> Appeal:
+    return services.appeal_resolve(appeal_id=appeal_id, user=user, comment=p.comment)
 
 
 @_action("send_for_approval", SendIn, "Send the answer for approval")
 def _send(user: User, appeal_id: int, p: SendIn) -> Appeal:
-    return services.appeal_send_for_approval(appeal_id=appeal_id, user=user, text=p.text)
+    return services.appeal_send_for_approval(appeal_id=appeal_id, user=user, text=p.text,
+                                             resolution_on=p.resolution_on)
 
 
 @_action("approve", Empty, "Approve the answer")

@@ -70,12 +70,27 @@ def set_answer_term(
     appeal.overdue_marked_at = None
 
 
+def reconsideration_due(appeal: Appeal, start: dt.datetime, region: RegionSettings,
+                        cal: WorkingCalendar) -> dt.datetime:
+    """Reconsideration after an unsatisfactory rating has its own term (region setting, 30 calendar
+    days by default) from the moment it starts; a social post keeps its working-hour term."""
+    if appeal.regime == Regime.SOCIAL:
+        return initial_answer_due(appeal, start, region, cal)
+    return cal.add_calendar_days(start, region.reconsideration_days, move_off_day=region.move_deadline_off_day)
+
+
+def term_days(appeal: Appeal, region: RegionSettings) -> int:
+    """Calendar days of the current consideration's term before any extension."""
+    return region.reconsideration_days if appeal.reconsideration_count else answer_days(appeal, region)
+
+
 def extended_due(appeal: Appeal, region: RegionSettings, cal: WorkingCalendar) -> dt.datetime:
     """59-FZ Art. 12 p. 2: the answer term plus every extension so far, counted from the start of
     the term. Counting from the legal term, not from a deadline already moved off a day off, keeps
-    the total within 30 + 30 days; the new end is moved off a day off like any other."""
+    the total within 30 + 30 days; the new end is moved off a day off like any other. A reconsidered
+    appeal is extended on its new term."""
     assert appeal.term_started_at is not None
-    days = answer_days(appeal, region) + appeal.extension_days
+    days = term_days(appeal, region) + appeal.extension_days
     return cal.add_calendar_days(appeal.term_started_at, days, move_off_day=region.move_deadline_off_day)
 
 
@@ -140,3 +155,11 @@ def set_postponement(
 def clear_executor_alarm(appeal: Appeal) -> None:
     appeal.executor_alarm_at = None
     appeal.executor_alarm_marked_at = None
+
+
+def set_resolution(appeal: Appeal, *, on: dt.date, cal: WorkingCalendar) -> None:
+    """Record the date an answer promises the problem solved by (seed 004 §4); the sweeper watches it."""
+    appeal.resolution_on = on
+    appeal.resolution_due_at = cal.end_of_day(on)
+    appeal.resolution_overdue_marked_at = None
+    appeal.resolved_at = None

@@ -64,6 +64,11 @@ class Action(models.TextChoices):
     EXTEND = "extend", _("extend the term")
     LEAVE_WITHOUT_ANSWER = "leave_without_answer", _("leave without an answer")
     TRANSFER = "transfer", _("transfer by competence")
+    PROPOSE_POSTPONEMENT = "propose_postponement", _("propose a postponement")
+    DECLINE_POSTPONEMENT = "decline_postponement", _("decline the proposed postponement")
+    MARK_SIGNIFICANT = "mark_significant", _("mark as socially significant")
+    CLEAR_SIGNIFICANT = "clear_significant", _("clear the socially significant mark")
+    RESOLVE = "resolve", _("record that the problem is solved")
 
 
 # Pseudo-roles of actors that are not staff members of an organisation.
@@ -103,6 +108,8 @@ R = Role
 WORKING = (State.EXECUTION, State.POSTPONED)
 HELD = (State.COORDINATION, State.EXECUTION, State.POSTPONED)
 MODERATORS = (R.MODERATOR, R.REGIONAL_COORDINATOR)
+STAFF_FLAGGERS = (R.MODERATOR, R.COORDINATOR, R.HEAD, R.REGIONAL_COORDINATOR)
+NOT_FZ59 = frozenset({Regime.POS, Regime.SOCIAL})
 
 TABLE: dict[tuple[State, Action], Transition] = {
     (row.source, row.action): row
@@ -119,12 +126,17 @@ TABLE: dict[tuple[State, Action], Transition] = {
         *_t(Action.ASSIGN, (State.POSTPONED,), None, (R.COORDINATOR, R.REGIONAL_COORDINATOR)),
         *_t(Action.DRAFT, WORKING, None, (R.EXECUTOR,), own_executor=True),
         *_t(Action.INTERMEDIATE, WORKING, None, (R.EXECUTOR, R.COORDINATOR)),
-        *_t(Action.POSTPONE, WORKING, State.POSTPONED, (R.EXECUTOR, R.COORDINATOR), regimes=frozenset(
-            {Regime.POS, Regime.SOCIAL})),
+        # Postponing moves a legal date: the executor proposes, the confirming role (region setting:
+        # coordinator or head, checked by the service) decides; a coordinator may also decide at once.
+        *_t(Action.PROPOSE_POSTPONEMENT, WORKING, None, (R.EXECUTOR, R.COORDINATOR), regimes=NOT_FZ59),
+        *_t(Action.POSTPONE, WORKING, State.POSTPONED, (R.COORDINATOR, R.HEAD), regimes=NOT_FZ59),
+        *_t(Action.DECLINE_POSTPONEMENT, WORKING, None, (R.COORDINATOR, R.HEAD), regimes=NOT_FZ59),
         *_t(Action.SEND_FOR_APPROVAL, WORKING, State.APPROVAL, (R.EXECUTOR,), own_executor=True),
         *_t(Action.APPROVE, (State.APPROVAL,), State.APPROVED, (R.HEAD,)),
         *_t(Action.RETURN_FOR_REWORK, (State.APPROVAL, State.APPROVED), State.EXECUTION, (R.HEAD,)),
-        *_t(Action.PUBLISH, (State.APPROVED,), State.ANSWERED, (R.HEAD, R.COORDINATOR, *MODERATORS)),
+        # The executor prepares and places the answer after approval (seed 001 §8, seed 002 §4).
+        *_t(Action.PUBLISH, (State.APPROVED,), State.ANSWERED, (R.EXECUTOR, R.HEAD, R.COORDINATOR, *MODERATORS),
+            own_executor=True),
         *_t(Action.RATE, (State.ANSWERED,), None, (APPLICANT,)),
         *_t(Action.RECONSIDER, (State.ANSWERED, State.CLOSED), State.EXECUTION, (SYSTEM, *MODERATORS)),
         *_t(Action.CLOSE, (State.ANSWERED,), State.CLOSED, (SYSTEM, *MODERATORS)),
@@ -132,6 +144,12 @@ TABLE: dict[tuple[State, Action], Transition] = {
         *_t(Action.LEAVE_WITHOUT_ANSWER, (State.COORDINATION, *WORKING, State.APPROVAL), State.LEFT_WITHOUT_ANSWER,
             (R.HEAD,), regimes=ONLY_FZ59),
         *_t(Action.TRANSFER, HELD, State.TRANSFERRED, (R.COORDINATOR, R.HEAD), regimes=ONLY_FZ59),
+        # Socially significant (seed 001 §11, seed 002 §12): staff set and clear it on any open appeal.
+        *_t(Action.MARK_SIGNIFICANT, tuple(sorted(OPEN_STATES)), None, STAFF_FLAGGERS),
+        *_t(Action.CLEAR_SIGNIFICANT, tuple(sorted(OPEN_STATES)), None, STAFF_FLAGGERS),
+        # The promised work is done (seed 004 §4); it may come after the answer.
+        *_t(Action.RESOLVE, (*WORKING, State.APPROVAL, State.APPROVED, State.ANSWERED, State.CLOSED), None,
+            (R.EXECUTOR, R.COORDINATOR, R.HEAD, R.REGIONAL_COORDINATOR)),
     ]
 }
 

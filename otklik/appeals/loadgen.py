@@ -558,10 +558,10 @@ APPEAL_ATTNAMES = ["id", *(f.attname for f in APPEAL_FIELDS)]
 EVENT_COLUMNS = ("appeal_id", "at", "action", "actor_id", "role", "acting_for_id", "organization_id",
                  "from_state", "to_state", "reason", "payload")
 BREACH_COLUMNS = ("appeal_id", "stage", "due_at", "detected_at", "organization_id", "executor_id",
-                  "coordinator_id", "state")
+                  "coordinator_id", "state", "internal")
 
 EventRow = tuple[int, dt.datetime, str, int | None, str, None, int | None, str, str, str, dict[str, Any]]
-BreachRow = tuple[int, str, dt.datetime, dt.datetime, int | None, int | None, int | None, str]
+BreachRow = tuple[int, str, dt.datetime, dt.datetime, int | None, int | None, int | None, str, bool]
 
 
 class _Draft:
@@ -624,6 +624,10 @@ class _Draft:
     overdue_marked_at: dt.datetime | None
     stage_overdue_marked_at: dt.datetime | None
     executor_alarm_marked_at: dt.datetime | None
+    consideration_started_at: dt.datetime | None
+    resolution_on: dt.date | None
+    resolution_due_at: dt.datetime | None
+    resolved_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
     # Not fields: the category object (deadlines.answer_days reads it) and the breaches written so far.
@@ -748,18 +752,19 @@ class Generator:
             if (stage_due is not None and d.stage_overdue_marked_at is None and stage_due + SWEEP_LAG <= at
                     and (d.due_at is None or stage_due < d.due_at)):
                 d.stage_overdue_marked_at = stage_due + SWEEP_LAG
-                self._breach(d, d.stage or Stage.EXECUTION, stage_due)
+                self._breach(d, d.stage or Stage.EXECUTION, stage_due,
+                             internal=not self.region.stage_breaches_in_register)
         if (state == State.POSTPONED and d.executor_alarm_at is not None and d.executor_alarm_marked_at is None
                 and d.executor_alarm_at + SWEEP_LAG <= at):
             d.executor_alarm_marked_at = d.executor_alarm_at + SWEEP_LAG
 
-    def _breach(self, d: _Draft, stage: str, due: dt.datetime) -> None:
+    def _breach(self, d: _Draft, stage: str, due: dt.datetime, *, internal: bool = False) -> None:
         key = (stage, due)
         if key in d.breached:
             return
         d.breached.add(key)
         self.breaches.append((d.id, stage, due, due + SWEEP_LAG, d.organization_id, d.executor_id, d.coordinator_id,
-                              d.state))
+                              d.state, internal))
 
     def _begin(self, d: _Draft, action: Action, at: dt.datetime, role: str) -> Transition:
         if at > self.now:
@@ -878,6 +883,7 @@ class Generator:
             actor, role = None, SYSTEM
         row = self._begin(d, Action.REGISTER, t, role)
         d.registered_at = t
+        d.consideration_started_at = t
         due = deadlines.initial_answer_due(cast(Appeal, d), t, region, cal)
         deadlines.set_answer_term(cast(Appeal, d), start=t, due=due, region=region, cal=cal)
         if fz59:
@@ -1057,6 +1063,16 @@ class Generator:
         if rng.random() < 0.5:
             t = self._staff(t, p.draft_h)
             self._draft(d, t)
+        if not d.significant and rng.random() < 0.02:
+            row = self._begin(d, Action.MARK_SIGNIFICANT, t, Role.COORDINATOR)
+            d.significant = True
+            self._end(d, row, t, rng.choice(org.coordinators), Role.COORDINATOR, {},
+                      "Проблема касается многих жителей.")
+            if rng.random() < 0.3:
+                t = self._staff(t, 2)
+                row = self._begin(d, Action.CLEAR_SIGNIFICANT, t, Role.COORDINATOR)
+                d.significant = False
+                self._end(d, row, t, rng.choice(org.coordinators), Role.COORDINATOR, {}, "Проблема локальная.")
         if rng.random() < p.intermediate:
             t = self._staff(t, p.intermediate_h)
             by_executor = rng.random() < 0.8
@@ -1077,16 +1093,31 @@ class Generator:
             self._end(d, row, t, actor, role, payload)
         if d.regime != Regime.FZ59 and d.due_at is not None and rng.random() < p.postpone:
             t = self._staff(max(t, t + (d.due_at - t) * rng.uniform(0.3, 0.8)), 0)
-            by_executor = rng.random() < 0.7
-            role = Role.EXECUTOR if by_executor else Role.COORDINATOR
-            actor = d.executor_id if by_executor else rng.choice(org.coordinators)
-            row = self._begin(d, Action.POSTPONE, t, role)
             until = max(cal.local_date(d.due_at), cal.local_date(t)) + dt.timedelta(days=rng.randint(7, 45))
+            reason = rng.choice(_POSTPONE_REASONS)
+            coordinator = rng.choice(org.coordinators)
+            if rng.random() < 0.1:
+                # A proposal the coordinator declines: the term stays.
+                row = self._begin(d, Action.PROPOSE_POSTPONEMENT, t, Role.EXECUTOR)
+                self._end(d, row, t, d.executor_id, Role.EXECUTOR, {"until": until.isoformat()}, reason)
+                row = self._begin(d, Action.DECLINE_POSTPONEMENT, t, Role.COORDINATOR)
+                self._end(d, row, t, coordinator, Role.COORDINATOR, {"until": until.isoformat(),
+                                                                     "proposed_by_id": d.executor_id},
+                          "Ответ нужно дать в установленный срок.")
+                t = self._staff(t, 1)
+            proposed_by = None
+            if rng.random() < 0.7:
+                # Most postponements are proposed by the executor and confirmed by the coordinator.
+                row = self._begin(d, Action.PROPOSE_POSTPONEMENT, t, Role.EXECUTOR)
+                self._end(d, row, t, d.executor_id, Role.EXECUTOR, {"until": until.isoformat()}, reason)
+                proposed_by = d.executor_id
+            row = self._begin(d, Action.POSTPONE, t, Role.COORDINATOR)
             deadlines.set_postponement(cast(Appeal, d), until=until, now=t, region=region, cal=cal)
             alarm = d.executor_alarm_at
             assert alarm is not None
-            self._end(d, row, t, actor, role, {"until": until.isoformat(), "executor_alarm_at": alarm.isoformat()},
-                      rng.choice(_POSTPONE_REASONS))
+            self._end(d, row, t, coordinator, Role.COORDINATOR, {"until": until.isoformat(), "reason": reason,
+                                                                 "proposed_by_id": proposed_by,
+                                                                 "executor_alarm_at": alarm.isoformat()}, reason)
             if rng.random() < 0.75:
                 # The 75 % rule: the coordinator (re)assigns an executor once the alarm is raised.
                 t = self._staff(max(t, alarm), 10)
@@ -1154,8 +1185,24 @@ class Generator:
         row = self._begin(d, Action.PUBLISH, t, publisher_role)
         d.answer_text = d.draft_answer
         d.answered_at = t
-        on_time = bool(d.due_at is None or t <= d.due_at)
-        self._end(d, row, t, publisher, publisher_role, {"on_time": on_time})
+        since = d.consideration_started_at or d.received_at
+        breached = any(stage == Stage.ANSWER and due >= since for stage, due in d.breached)
+        on_time = bool((d.due_at is None or t <= d.due_at) and not breached)
+        published: dict[str, Any] = {"on_time": on_time, "due_at": d.due_at.isoformat() if d.due_at else None,
+                                     "answer": d.answer_text}
+        promise = rng.random() < 0.2 and d.regime != Regime.SOCIAL
+        if promise:
+            deadlines.set_resolution(cast(Appeal, d), on=cal.local_date(t) + dt.timedelta(days=rng.randint(5, 40)),
+                                     cal=cal)
+            published["resolution_on"] = d.resolution_on.isoformat() if d.resolution_on else None
+        self._end(d, row, t, publisher, publisher_role, published)
+        if promise and d.resolution_due_at is not None and rng.random() < 0.7:
+            # Recorded with the answer (the work was done by then), so the story's events stay in order.
+            done = t
+            if done <= self.now:
+                row = self._begin(d, Action.RESOLVE, done, Role.EXECUTOR)
+                d.resolved_at = done
+                self._end(d, row, done, d.executor_id, Role.EXECUTOR, {"on_time": done <= d.resolution_due_at})
         return t
 
     def _reconsider(self, d: _Draft, t: dt.datetime, comment: str) -> None:
@@ -1164,7 +1211,9 @@ class Generator:
         d.answered_at = None
         d.closed_at = None
         d.postponed_until = None
-        due = deadlines.initial_answer_due(cast(Appeal, d), t, self.region, self.cal)
+        d.extension_days = 0
+        d.consideration_started_at = t
+        due = deadlines.reconsideration_due(cast(Appeal, d), t, self.region, self.cal)
         deadlines.set_answer_term(cast(Appeal, d), start=t, due=due, region=self.region, cal=self.cal)
         self._end(d, row, t, None, SYSTEM, {"due_at": due.isoformat()}, comment)
 

@@ -33,6 +33,7 @@ class Stage(models.TextChoices):
     APPROVAL = "approval", _("approval")
     PUBLICATION = "publication", _("publication")
     ANSWER = "answer", _("answer (whole term)")
+    RESOLUTION = "resolution", _("problem resolution (promised date)")
 
 
 def _new_token() -> str:
@@ -125,11 +126,28 @@ class Appeal(models.Model):
     postponed_at = models.DateTimeField(_("postponed at"), null=True, blank=True)
     postponed_until = models.DateField(_("postponed until"), null=True, blank=True)
     executor_alarm_at = models.DateTimeField(_("needs an executor from"), null=True, blank=True)
+    # The current consideration (registration, or the last reconsideration): a breach of the answer
+    # term recorded since then makes any answer of this consideration late.
+    consideration_started_at = models.DateTimeField(_("current consideration started at"), null=True, blank=True)
+    # A postponement is a decision: the executor proposes, the coordinator (or head) confirms.
+    proposed_until = models.DateField(_("proposed postponement until"), null=True, blank=True)
+    proposed_reason = models.TextField(_("reason of the proposed postponement"), blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("postponement proposed by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    proposed_at = models.DateTimeField(_("postponement proposed at"), null=True, blank=True)
+    # Problem-resolution term (seed 004 §4): the date by which an answer promises the work done.
+    draft_resolution_on = models.DateField(_("promised resolution date in the draft"), null=True, blank=True)
+    resolution_on = models.DateField(_("problem to be solved by"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("problem resolution due"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("problem solved at"), null=True, blank=True)
     # Markers the sweeper sets when it has acted; cleared when the matching deadline moves.
     warned_at = models.DateTimeField(null=True, blank=True, editable=False)
     overdue_marked_at = models.DateTimeField(null=True, blank=True, editable=False)
     stage_overdue_marked_at = models.DateTimeField(null=True, blank=True, editable=False)
     executor_alarm_marked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_overdue_marked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -155,6 +173,9 @@ class Appeal(models.Model):
                          name="appeal_sweep_stage"),
             models.Index(fields=["executor_alarm_at"], condition=Q(executor_alarm_marked_at__isnull=True),
                          name="appeal_sweep_executor"),
+            models.Index(fields=["resolution_due_at"],
+                         condition=Q(resolution_overdue_marked_at__isnull=True, resolved_at__isnull=True),
+                         name="appeal_sweep_resolution"),
         ]
 
     def __str__(self) -> str:
@@ -223,6 +244,9 @@ class DeadlineBreach(models.Model):
         on_delete=models.SET_NULL, related_name="+",
     )
     state = models.CharField(_("state"), max_length=24, choices=State.choices)
+    # A missed stage budget is a warning inside the organisation, not a breach of the acts (they fix
+    # the answer term only), unless the region counts stage budgets as breaches.
+    internal = models.BooleanField(_("internal (a missed stage budget)"), default=False)
 
     class Meta:
         verbose_name = _("deadline breach")

@@ -38,7 +38,8 @@ def staff_link(appeal: Appeal) -> str:
 
 # Kinds addressed to staff. Their texts link to the workspace, never to the tracking page: the
 # applicant's secret lets whoever holds it act in the applicant's name (rate, close).
-STAFF_KINDS = frozenset({"new_appeal", "reconsideration_staff", "assigned", "rework", "approval_requested",
+STAFF_KINDS = frozenset({"new_appeal", "reconsideration_staff", "postponement_proposed", "postponement_declined",
+                         "significant", "resolution_overdue", "assigned", "rework", "approval_requested",
                          "returned_to_moderation", "approaching", "overdue", "stage_overdue", "needs_executor"})
 
 
@@ -52,6 +53,8 @@ def _texts(kind: str, appeal: Appeal) -> tuple[str, str]:
         "organization": str(appeal.organization or "—"),
         "answer": appeal.answer_text,
         "intermediate": appeal.intermediate_text,
+        "proposed": _fmt_date(appeal.proposed_until),
+        "resolution": _fmt_date(appeal.resolution_on),
         "link": link,
     }
     if kind == "needs_executor":
@@ -94,6 +97,19 @@ def _texts(kind: str, appeal: Appeal) -> tuple[str, str]:
         "reconsideration_staff": (_("Appeal %(number)s is reconsidered"),
                                   _("The applicant is not satisfied with the answer to appeal %(number)s; it is "
                                     "considered again. The new answer is due by %(due)s.\n%(link)s")),
+        "postponement_proposed": (_("Postponement of %(number)s proposed"),
+                                  _("The executor proposes to postpone the answer to appeal %(number)s until "
+                                    "%(proposed)s. Confirm or decline it.\n%(link)s")),
+        "postponement_declined": (_("Postponement of %(number)s declined"),
+                                  _("The proposed postponement of appeal %(number)s was declined. The answer is due "
+                                    "by %(due)s.\n%(link)s")),
+        "significant": (_("Appeal %(number)s is socially significant"),
+                        _("Appeal %(number)s (%(organization)s) was marked as socially significant.\n%(link)s")),
+        "resolution_overdue": (_("Promised work on %(number)s is overdue"),
+                               _("The answer to appeal %(number)s promised the problem solved by %(resolution)s; "
+                                 "it is not recorded as solved.\n%(link)s")),
+        "resolved": (_("Problem of your message %(number)s solved"),
+                     _("The problem of your message %(number)s is recorded as solved.\n%(link)s")),
         "assigned": (_("New appeal %(number)s"), _("You are the executor of appeal %(number)s, due by %(due)s.")),
         "rework": (_("Answer to %(number)s returned for rework"),
                    _("The answer to appeal %(number)s was returned for rework.")),
@@ -144,6 +160,15 @@ def _role_holders(organization_id: int | None, role: str) -> list[int]:
 
 def organization_coordinators(appeal: Appeal, event: AppealEvent | None, kind: str, dedupe: str | None = None) -> None:
     staff(appeal, event, kind, _role_holders(appeal.organization_id, Role.COORDINATOR), dedupe=dedupe)
+
+
+def organization_role(appeal: Appeal, event: AppealEvent | None, kind: str, role: str) -> None:
+    staff(appeal, event, kind, _role_holders(appeal.organization_id, role))
+
+
+def regional_coordinators(appeal: Appeal, event: AppealEvent | None, kind: str) -> None:
+    ids = Membership.objects.filter(role=Role.REGIONAL_COORDINATOR).values_list("user_id", flat=True)
+    staff(appeal, event, kind, list(ids))
 
 
 def organization_heads(appeal: Appeal, event: AppealEvent | None, kind: str) -> None:

@@ -27,6 +27,7 @@ from otklik.accounts.models import Role, User
 from otklik.accounts.permissions import Capacity, capacities, find_capacity
 from otklik.appeals.lifecycle import APPLICANT, OPEN_STATES, SYSTEM, Action, Regime, State, actions_from
 from otklik.appeals.models import Appeal, AppealEvent
+from otklik.registry.selectors import region_settings
 
 ORGANIZATION_WIDE_ROLES = frozenset({Role.COORDINATOR, Role.HEAD})
 OPEN = sorted(str(s) for s in OPEN_STATES)
@@ -190,13 +191,30 @@ def appeal_history(appeal: Appeal) -> QuerySet[AppealEvent]:
     return appeal.events.select_related("actor", "acting_for", "organization").order_by("at", "id")
 
 
+def _offered(action: Action, appeal: Appeal, role: str, confirmer: str) -> bool:
+    """Whether an action the table allows makes sense for this appeal now (the services' guards
+    refuse the others anyway; this keeps them off the page)."""
+    if action == Action.MARK_SIGNIFICANT:
+        return not appeal.significant
+    if action == Action.CLEAR_SIGNIFICANT:
+        return appeal.significant
+    if action in {Action.POSTPONE, Action.DECLINE_POSTPONEMENT}:
+        return role == confirmer and (action == Action.POSTPONE or appeal.proposed_until is not None)
+    if action == Action.PROPOSE_POSTPONEMENT:
+        return role != confirmer
+    if action == Action.RESOLVE:
+        return appeal.resolution_on is not None and appeal.resolved_at is None
+    return True
+
+
 def allowed_actions(user: User, appeal: Appeal, *, at: dt.datetime | None = None) -> list[Action]:
     """Actions the user may offer on this appeal now (guards may still refuse particular input)."""
     result = []
+    confirmer = region_settings().postponement_confirmed_by
     for row in actions_from(appeal.state, appeal.regime):
         staff_roles = row.roles - {SYSTEM, APPLICANT}
         cap = find_capacity(user, staff_roles, appeal.organization_id, at=at)
-        if cap is None:
+        if cap is None or not _offered(row.action, appeal, cap.role, confirmer):
             continue
         if row.own_executor and cap.role == Role.EXECUTOR:
             own_ids = {user.pk} | {
@@ -245,6 +263,9 @@ class Queue:
     bulk: tuple[str, ...] = ()
 
 
+WORKING_STATES = (State.EXECUTION, State.POSTPONED)
+
+
 def _states(*states: str) -> Q:
     return Q(state__in=list(states))
 
@@ -265,13 +286,18 @@ QUEUES: dict[str, Queue] = {
               bulk=(Action.ASSIGN, Action.REDIRECT)),
         Queue("needs_executor", frozenset({Role.COORDINATOR}),
               lambda now: _states(State.POSTPONED) & Q(executor_alarm_at__lte=now), bulk=(Action.ASSIGN,)),
+        # Postponements the executors proposed: the coordinator (or head) confirms or declines them.
+        Queue("postponement_proposals", frozenset({Role.COORDINATOR, Role.HEAD}),
+              lambda now: _states(*WORKING_STATES) & Q(proposed_until__isnull=False), default_sort="received"),
         Queue("approaching", frozenset({Role.COORDINATOR, Role.HEAD}),
               lambda now: _states(*OPEN) & Q(warn_at__lte=now, due_at__gte=now)),
         Queue("overdue", frozenset({Role.COORDINATOR, Role.HEAD}), lambda now: _states(*OPEN) & Q(due_at__lt=now)),
         Queue("redirected", frozenset({Role.COORDINATOR}),
               lambda now: _states(State.COORDINATION) & Q(redirect_count__gt=0), bulk=(Action.ASSIGN,)),
         # Executor: their own appeals, nearest deadline first.
-        Queue("mine", frozenset({Role.EXECUTOR}), lambda now: _states(State.EXECUTION, State.POSTPONED)),
+        # Approved answers are theirs to place (seed 001 §8).
+        Queue("mine", frozenset({Role.EXECUTOR}),
+              lambda now: _states(State.EXECUTION, State.POSTPONED, State.APPROVED)),
         # Head: answers to approve, approved answers to publish.
         Queue("approval", frozenset({Role.HEAD}), lambda now: _states(State.APPROVAL)),
         Queue("publication", frozenset({Role.HEAD, Role.COORDINATOR}), lambda now: _states(State.APPROVED)),
@@ -279,6 +305,8 @@ QUEUES: dict[str, Queue] = {
         Queue("region", frozenset({Role.REGIONAL_COORDINATOR}), lambda now: _states(*OPEN)),
         Queue("region_overdue", frozenset({Role.REGIONAL_COORDINATOR}),
               lambda now: _states(*OPEN) & Q(due_at__lt=now)),
+        Queue("significant", frozenset({Role.REGIONAL_COORDINATOR}),
+              lambda now: _states(*OPEN) & Q(significant=True), default_sort="received"),
     ]
 }
 

@@ -20,7 +20,7 @@ from otklik.accounts.models import Membership, Role, User
 from otklik.accounts.permissions import capacities, find_capacity, is_staff_account
 from otklik.appeals import deadlines, notify
 from otklik.appeals.lifecycle import APPLICANT, SYSTEM, Action, Regime, State, Transition, transition_for
-from otklik.appeals.models import Appeal, AppealEvent, Channel, NumberSequence
+from otklik.appeals.models import Appeal, AppealEvent, Channel, DeadlineBreach, NumberSequence, Stage
 from otklik.core.calendar import WorkingCalendar
 from otklik.registry.models import Category, Organization, RegionSettings, Territory
 from otklik.registry.selectors import region_calendar, region_settings, route_organization
@@ -293,6 +293,7 @@ def appeal_register(
     def body(ctx: Context) -> None:
         appeal = ctx.appeal
         appeal.registered_at = ctx.now
+        appeal.consideration_started_at = ctx.now
         due = deadlines.initial_answer_due(appeal, ctx.now, ctx.region, ctx.cal)
         deadlines.set_answer_term(appeal, start=ctx.now, due=due, region=ctx.region)
         if appeal.regime == Regime.FZ59:
@@ -388,9 +389,11 @@ def appeal_reclassify(*, appeal_id: int, user: User, category_id: int, now: dt.d
             raise _fail("category_required", _("Choose a category."), field="category")
         ctx.payload.update({"from_category_id": appeal.category_id, "category_id": category.pk})
         appeal.category = category
-        if appeal.registered_at and appeal.regime == Regime.POS:
+        # A term whose breach is recorded is not moved by a new category: late stays late.
+        if appeal.registered_at and appeal.regime == Regime.POS and appeal.overdue_marked_at is None:
             due = deadlines.initial_answer_due(appeal, appeal.registered_at, ctx.region, ctx.cal)
             deadlines.set_answer_term(appeal, start=appeal.registered_at, due=due, region=ctx.region)
+            ctx.payload["due_at"] = due.isoformat()
 
     return _perform(appeal_id, Action.RECLASSIFY, body, user=user, now=now)
 
@@ -474,12 +477,24 @@ def appeal_assign(*, appeal_id: int, user: User, executor_id: int, now: dt.datet
 # --- execution ------------------------------------------------------------------------------------
 
 
-def appeal_draft(*, appeal_id: int, user: User, text: str, now: dt.datetime | None = None) -> Appeal:
+def _check_resolution_date(ctx: Context, on: dt.date | None, field_name: str) -> None:
+    if on is not None and on < ctx.cal.local_date(ctx.now):
+        raise _fail("date_in_past", _("The promised date of solving the problem cannot be in the past."),
+                    field=field_name)
+
+
+def appeal_draft(
+    *, appeal_id: int, user: User, text: str, resolution_on: dt.date | None = None, now: dt.datetime | None = None
+) -> Appeal:
+    """Save the draft; ``resolution_on`` is the date by which the answer promises the work done."""
     text = _require_text(text, "text", _("Write the answer."))
 
     def body(ctx: Context) -> None:
+        _check_resolution_date(ctx, resolution_on, "resolution_on")
         ctx.appeal.draft_answer = text
+        ctx.appeal.draft_resolution_on = resolution_on
         ctx.payload["length"] = len(text)
+        ctx.payload["resolution_on"] = resolution_on.isoformat() if resolution_on else None
 
     return _perform(appeal_id, Action.DRAFT, body, user=user, now=now)
 
@@ -493,7 +508,10 @@ def appeal_intermediate(
     def body(ctx: Context) -> None:
         appeal = ctx.appeal
         appeal.intermediate_text = text
+        _check_resolution_date(ctx, planned_date, "planned_date")
         ctx.payload["planned_date"] = planned_date.isoformat() if planned_date else None
+        if planned_date is not None:
+            deadlines.set_resolution(appeal, on=planned_date, cal=ctx.cal)
         if appeal.regime == Regime.SOCIAL:
             due = ctx.cal.add_working_days(ctx.now, ctx.region.social_final_working_days)
             deadlines.set_answer_term(appeal, start=ctx.now, due=due, region=ctx.region)
@@ -504,34 +522,113 @@ def appeal_intermediate(
     return _perform(appeal_id, Action.INTERMEDIATE, body, user=user, now=now)
 
 
-def appeal_postpone(
+def _require_running_term(ctx: Context) -> None:
+    """A term that has expired cannot be postponed or extended: the breach it caused stays, and so
+    does the lateness of whatever answer follows (seed 004 §4; 59-FZ Art. 12 p. 2)."""
+    appeal = ctx.appeal
+    if appeal.overdue_marked_at is not None or (appeal.due_at is not None and ctx.now > appeal.due_at):
+        due = ctx.cal.local(appeal.due_at).strftime("%d.%m.%Y") if appeal.due_at else "—"
+        raise _fail("term_expired", _("The answer term ended on %(date)s: an expired term can no longer be postponed "
+                                      "or extended.") % {"date": due}, status=409)
+
+
+def _check_postponement_date(ctx: Context, until: dt.date) -> None:
+    appeal = ctx.appeal
+    if until <= ctx.cal.local_date(ctx.now):
+        raise _fail("date_in_past", _("Choose a date after today."), field="until")
+    if appeal.due_at and until <= ctx.cal.local_date(appeal.due_at):
+        raise _fail("date_not_later", _("The new date must be later than the current deadline."), field="until")
+
+
+def _clear_proposal(appeal: Appeal) -> None:
+    appeal.proposed_until = None
+    appeal.proposed_reason = ""
+    appeal.proposed_by = None
+    appeal.proposed_at = None
+
+
+def _require_confirmer(ctx: Context) -> None:
+    confirmer = ctx.region.postponement_confirmed_by
+    if ctx.actor.role != confirmer:
+        raise _fail("postponement_confirmer", _("In this region a postponement is confirmed by the %(role)s.")
+                    % {"role": Role(confirmer).label}, status=403)
+
+
+def appeal_propose_postponement(
     *, appeal_id: int, user: User, until: dt.date, reason: str, now: dt.datetime | None = None
 ) -> Appeal:
-    """Postpone the final answer to a concrete date; the applicant is told the new date."""
+    """The executor proposes a new date and a reason; nothing changes for the applicant until the
+    coordinator (or the head, as the region sets) confirms it."""
     reason = _require_text(reason, "reason", _("Explain why the answer is postponed."))
 
     def body(ctx: Context) -> None:
         appeal = ctx.appeal
-        today = ctx.cal.local_date(ctx.now)
-        if until <= today:
-            raise _fail("date_in_past", _("Choose a date after today."), field="until")
-        if appeal.due_at and until <= ctx.cal.local_date(appeal.due_at):
-            raise _fail("date_not_later", _("The new date must be later than the current deadline."), field="until")
-        deadlines.set_postponement(appeal, until=until, now=ctx.now, region=ctx.region, cal=ctx.cal)
-        ctx.payload.update({"until": until.isoformat(), "executor_alarm_at": appeal.executor_alarm_at.isoformat()
-                            if appeal.executor_alarm_at else None})
+        _require_running_term(ctx)
+        _check_postponement_date(ctx, until)
+        appeal.proposed_until = until
+        appeal.proposed_reason = reason
+        appeal.proposed_by = ctx.actor.user
+        appeal.proposed_at = ctx.now
+        ctx.payload["until"] = until.isoformat()
+        role = ctx.region.postponement_confirmed_by
+        ctx.then.append(lambda event: notify.organization_role(appeal, event, "postponement_proposed", role))
+
+    return _perform(appeal_id, Action.PROPOSE_POSTPONEMENT, body, user=user, reason=reason, now=now)
+
+
+def appeal_postpone(
+    *, appeal_id: int, user: User, until: dt.date | None = None, reason: str = "", now: dt.datetime | None = None
+) -> Appeal:
+    """Decide a postponement: confirm the executor's proposal (its date and reason unless others are
+    given) or, as the confirming role, postpone at once. Only then the applicant is told the date."""
+
+    def body(ctx: Context) -> None:
+        appeal = ctx.appeal
+        _require_confirmer(ctx)
+        _require_running_term(ctx)
+        date = until or appeal.proposed_until
+        why = (reason or "").strip() or appeal.proposed_reason
+        if date is None:
+            raise _fail("required", _("Choose the new date of the answer."), field="until")
+        why = _require_text(why, "reason", _("Explain why the answer is postponed."))
+        _check_postponement_date(ctx, date)
+        ctx.payload["proposed_by_id"] = appeal.proposed_by_id
+        _clear_proposal(appeal)
+        deadlines.set_postponement(appeal, until=date, now=ctx.now, region=ctx.region, cal=ctx.cal)
+        ctx.payload.update({"until": date.isoformat(), "reason": why, "executor_alarm_at":
+                            appeal.executor_alarm_at.isoformat() if appeal.executor_alarm_at else None})
         ctx.then.append(lambda event: notify.applicant(appeal, event, "postponed"))
 
-    return _perform(appeal_id, Action.POSTPONE, body, user=user, reason=reason, now=now)
+    return _perform(appeal_id, Action.POSTPONE, body, user=user, reason=(reason or "").strip(), now=now)
+
+
+def appeal_decline_postponement(*, appeal_id: int, user: User, reason: str, now: dt.datetime | None = None) -> Appeal:
+    reason = _require_text(reason, "reason", _("Explain why the postponement is declined."))
+
+    def body(ctx: Context) -> None:
+        appeal = ctx.appeal
+        _require_confirmer(ctx)
+        if appeal.proposed_until is None:
+            raise _fail("no_proposal", _("No postponement is proposed."), status=409)
+        proposer = appeal.proposed_by_id
+        ctx.payload.update({"until": appeal.proposed_until.isoformat(), "proposed_by_id": proposer})
+        _clear_proposal(appeal)
+        ctx.then.append(lambda event: notify.staff(appeal, event, "postponement_declined", [proposer]))
+
+    return _perform(appeal_id, Action.DECLINE_POSTPONEMENT, body, user=user, reason=reason, now=now)
 
 
 def appeal_send_for_approval(
-    *, appeal_id: int, user: User, text: str | None = None, now: dt.datetime | None = None
+    *, appeal_id: int, user: User, text: str | None = None, resolution_on: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> Appeal:
     def body(ctx: Context) -> None:
         appeal = ctx.appeal
         if text is not None:
             appeal.draft_answer = _require_text(text, "text", _("Write the answer."))
+        if resolution_on is not None:
+            _check_resolution_date(ctx, resolution_on, "resolution_on")
+            appeal.draft_resolution_on = resolution_on
         if not appeal.draft_answer.strip():
             raise _fail("draft_required", _("Write the answer before sending it for approval."), field="text")
         ctx.then.append(lambda event: notify.organization_heads(appeal, event, "approval_requested"))
@@ -550,8 +647,24 @@ def rework_reasons(region: RegionSettings | None = None) -> dict[str, Any]:
     return DEFAULT_REWORK_REASONS
 
 
+def _drafter_id(appeal: Appeal) -> int | None:
+    """Who sent the answer for approval: the actor of the last such event."""
+    return (
+        AppealEvent.objects.filter(appeal=appeal, action=Action.SEND_FOR_APPROVAL)
+        .order_by("-at", "-id").values_list("actor_id", flat=True).first()
+    )
+
+
 def appeal_approve(*, appeal_id: int, user: User, now: dt.datetime | None = None) -> Appeal:
-    return _perform(appeal_id, Action.APPROVE, user=user, now=now)
+    def body(ctx: Context) -> None:
+        drafter = _drafter_id(ctx.appeal)
+        if drafter is not None and drafter in {user.pk, ctx.actor.acting_for_id}:
+            # Seed 001 §8: the head approves what the executor prepared; nobody approves their own draft.
+            raise _fail("own_draft", _("You prepared this answer: another head or the head's stand-in approves it."),
+                        status=403)
+        ctx.payload["drafted_by_id"] = drafter
+
+    return _perform(appeal_id, Action.APPROVE, body, user=user, now=now)
 
 
 def appeal_return_for_rework(
@@ -573,12 +686,26 @@ def appeal_return_for_rework(
                     reason=(f"{reasons[reason]}. {comment}".strip() if comment else str(reasons[reason])), now=now)
 
 
+def answer_on_time(appeal: Appeal, at: dt.datetime) -> bool:
+    """On time only before the term in force and with no breach of the answer term recorded in this
+    consideration: a late appeal stays late whatever happens to its dates afterwards."""
+    if appeal.due_at is not None and at > appeal.due_at:
+        return False
+    since = appeal.consideration_started_at or appeal.registered_at or appeal.received_at
+    return not DeadlineBreach.objects.filter(appeal=appeal, stage=Stage.ANSWER, detected_at__gte=since).exists()
+
+
 def appeal_publish(*, appeal_id: int, user: User, now: dt.datetime | None = None) -> Appeal:
     def body(ctx: Context) -> None:
         appeal = ctx.appeal
         appeal.answer_text = appeal.draft_answer
         appeal.answered_at = ctx.now
-        ctx.payload["on_time"] = bool(appeal.due_at is None or ctx.now <= appeal.due_at)
+        ctx.payload.update(on_time=answer_on_time(appeal, ctx.now),
+                           due_at=appeal.due_at.isoformat() if appeal.due_at else None, answer=appeal.answer_text)
+        if appeal.draft_resolution_on is not None:
+            deadlines.set_resolution(appeal, on=appeal.draft_resolution_on, cal=ctx.cal)
+            ctx.payload["resolution_on"] = appeal.draft_resolution_on.isoformat()
+            appeal.draft_resolution_on = None
         ctx.then.append(lambda event: notify.applicant(appeal, event, "answered"))
 
     return _perform(appeal_id, Action.PUBLISH, body, user=user, now=now)
@@ -618,7 +745,10 @@ def appeal_reconsider(
         appeal.answered_at = None
         appeal.closed_at = None
         appeal.postponed_until = None
-        due = deadlines.initial_answer_due(appeal, ctx.now, ctx.region, ctx.cal)
+        appeal.extension_days = 0
+        appeal.consideration_started_at = ctx.now
+        _clear_proposal(appeal)
+        due = deadlines.reconsideration_due(appeal, ctx.now, ctx.region, ctx.cal)
         deadlines.set_answer_term(appeal, start=ctx.now, due=due, region=ctx.region)
         ctx.payload["due_at"] = due.isoformat()
         recipients = [appeal.executor_id] if appeal.executor_id else []
@@ -648,6 +778,7 @@ def appeal_extend(
 
     def body(ctx: Context) -> None:
         appeal = ctx.appeal
+        _require_running_term(ctx)
         limit = ctx.region.fz59_max_extension_days
         if days < 1 or appeal.extension_days + days > limit:
             raise _fail("extension_too_long", _("The term can be extended by at most %(days)s days in all.")
@@ -694,3 +825,47 @@ def appeal_transfer(
         ctx.then.append(lambda event: notify.applicant(ctx.appeal, event, "transferred"))
 
     return _perform(appeal_id, Action.TRANSFER, body, user=user, reason=reason, now=now)
+
+
+# --- flags and the problem-resolution term ---------------------------------------------------------
+
+
+def appeal_mark_significant(*, appeal_id: int, user: User, reason: str, now: dt.datetime | None = None) -> Appeal:
+    """Socially significant (seed 001 §11, seed 002 §12): the regional coordinator hears at once."""
+    reason = _require_text(reason, "reason", _("Explain why the appeal is socially significant."))
+
+    def body(ctx: Context) -> None:
+        if ctx.appeal.significant:
+            raise _fail("already_significant", _("The appeal is already marked as socially significant."), status=409)
+        ctx.appeal.significant = True
+        ctx.then.append(lambda event: notify.regional_coordinators(ctx.appeal, event, "significant"))
+
+    return _perform(appeal_id, Action.MARK_SIGNIFICANT, body, user=user, reason=reason, now=now)
+
+
+def appeal_clear_significant(*, appeal_id: int, user: User, reason: str, now: dt.datetime | None = None) -> Appeal:
+    reason = _require_text(reason, "reason", _("Explain why the appeal is no longer socially significant."))
+
+    def body(ctx: Context) -> None:
+        if not ctx.appeal.significant:
+            raise _fail("not_significant", _("The appeal is not marked as socially significant."), status=409)
+        ctx.appeal.significant = False
+
+    return _perform(appeal_id, Action.CLEAR_SIGNIFICANT, body, user=user, reason=reason, now=now)
+
+
+def appeal_resolve(*, appeal_id: int, user: User, comment: str = "", now: dt.datetime | None = None) -> Appeal:
+    """The promised work is done. On time if before the end of the promised date."""
+
+    def body(ctx: Context) -> None:
+        appeal = ctx.appeal
+        if appeal.resolved_at is not None:
+            raise _fail("already_resolved", _("The problem is already recorded as solved."), status=409)
+        appeal.resolved_at = ctx.now
+        on_time = appeal.resolution_due_at is None or (
+            ctx.now <= appeal.resolution_due_at and appeal.resolution_overdue_marked_at is None)
+        ctx.payload.update({"on_time": on_time, "comment": comment.strip(),
+                            "resolution_on": appeal.resolution_on.isoformat() if appeal.resolution_on else None})
+        ctx.then.append(lambda event: notify.applicant(appeal, event, "resolved"))
+
+    return _perform(appeal_id, Action.RESOLVE, body, user=user, reason=comment.strip(), now=now)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from otklik.appeals import notify
 from otklik.appeals.lifecycle import OPEN_STATES, State
 from otklik.appeals.models import Appeal, DeadlineBreach, Stage
+from otklik.registry.selectors import region_settings
 
 
 @dataclass
@@ -26,9 +27,10 @@ class SweepResult:
     overdue: int = 0
     stage_overdue: int = 0
     needs_executor: int = 0
+    resolution_overdue: int = 0
 
     def total(self) -> int:
-        return self.warned + self.overdue + self.stage_overdue + self.needs_executor
+        return self.warned + self.overdue + self.stage_overdue + self.needs_executor + self.resolution_overdue
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ OVERDUE = _Kind("overdue_marked_at", "due_at")
 # A stage whose deadline is the whole term's is covered by the overall breach.
 STAGE = _Kind("stage_overdue_marked_at", "stage_due_at", "AND (due_at IS NULL OR stage_due_at < due_at)")
 EXECUTOR = _Kind("executor_alarm_marked_at", "executor_alarm_at", f"AND state = '{State.POSTPONED.value}'", False)
+# A promised resolution date is watched after the answer too, until the work is recorded as done.
+RESOLUTION = _Kind("resolution_overdue_marked_at", "resolution_due_at", "AND resolved_at IS NULL", False)
 
 
 def _claim(kind: _Kind, now: dt.datetime, limit: int) -> list[int]:
@@ -75,12 +79,13 @@ def _run(kind: _Kind, now: dt.datetime, batch: int, act: Callable[[Appeal], None
             return done
 
 
-def _breach(appeal: Appeal, stage: str, due: dt.datetime | None, now: dt.datetime) -> None:
+def _breach(appeal: Appeal, stage: str, due: dt.datetime | None, now: dt.datetime, *, internal: bool = False) -> None:
     if due is None:
         return
     DeadlineBreach.objects.bulk_create(
         [DeadlineBreach(appeal=appeal, stage=stage, due_at=due, detected_at=now, organization_id=appeal.organization_id,
-                        executor_id=appeal.executor_id, coordinator_id=appeal.coordinator_id, state=appeal.state)],
+                        executor_id=appeal.executor_id, coordinator_id=appeal.coordinator_id, state=appeal.state,
+                        internal=internal)],
         ignore_conflicts=True,
     )
 
@@ -101,6 +106,8 @@ def _tell_whoever_holds_it(appeal: Appeal, kind: str, key: str) -> None:
 def sweep(*, now: dt.datetime | None = None, batch: int = 1000) -> SweepResult:
     now = now or timezone.now()
     result = SweepResult()
+    # Stage budgets are internal (the acts fix only the answer term) unless the region says otherwise.
+    stage_is_internal = not region_settings().stage_breaches_in_register
 
     def warn(appeal: Appeal) -> None:
         if appeal.due_at is not None and appeal.due_at <= now:
@@ -118,7 +125,7 @@ def sweep(*, now: dt.datetime | None = None, batch: int = 1000) -> SweepResult:
             _tell_whoever_holds_it(appeal, "overdue", key)
 
     def stage_overdue(appeal: Appeal) -> None:
-        _breach(appeal, appeal.stage or Stage.EXECUTION, appeal.stage_due_at, now)
+        _breach(appeal, appeal.stage or Stage.EXECUTION, appeal.stage_due_at, now, internal=stage_is_internal)
         key = f"stage:{appeal.pk}:{appeal.stage}:{appeal.stage_due_at.isoformat() if appeal.stage_due_at else ''}"
         _tell_whoever_holds_it(appeal, "stage_overdue", key)
 
@@ -126,8 +133,14 @@ def sweep(*, now: dt.datetime | None = None, batch: int = 1000) -> SweepResult:
         key = f"needs_executor:{appeal.pk}:{appeal.postponed_at.isoformat() if appeal.postponed_at else ''}"
         notify.organization_coordinators(appeal, None, "needs_executor", dedupe=key)
 
+    def resolution_overdue(appeal: Appeal) -> None:
+        _breach(appeal, Stage.RESOLUTION, appeal.resolution_due_at, now)
+        key = f"resolution:{appeal.pk}:{appeal.resolution_on.isoformat() if appeal.resolution_on else ''}"
+        notify.staff(appeal, None, "resolution_overdue", _holders(appeal), dedupe=key)
+
     result.warned = _run(WARN, now, batch, warn)
     result.overdue = _run(OVERDUE, now, batch, overdue)
     result.stage_overdue = _run(STAGE, now, batch, stage_overdue)
     result.needs_executor = _run(EXECUTOR, now, batch, needs_executor)
+    result.resolution_overdue = _run(RESOLUTION, now, batch, resolution_overdue)
     return result

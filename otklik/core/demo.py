@@ -1318,8 +1318,10 @@ class Simulation:
         until = max(self.cal.local_date(appeal.due_at), today) + dt.timedelta(days=plan.rng.randint(10, 40))
         if plan.scenario == "postponed":
             until = max(until, self.cal.local_date(self.now) + dt.timedelta(days=plan.rng.randint(3, 30)))
-        return services.appeal_postpone(appeal_id=appeal.pk, user=self.executor(plan, now), until=until,
-                                        reason=plan.rng.choice(POSTPONE_REASONS), now=now)
+        # The executor proposes, the coordinator confirms: only then the applicant hears of the new date.
+        services.appeal_propose_postponement(appeal_id=appeal.pk, user=self.executor(plan, now), until=until,
+                                             reason=plan.rng.choice(POSTPONE_REASONS), now=now)
+        return services.appeal_postpone(appeal_id=appeal.pk, user=self.coordinator(plan, now), now=now)
 
     def do_send_for_approval(self, plan: Plan, now: dt.datetime) -> Appeal:
         appeal = plan.appeal

@@ -27,7 +27,7 @@ STEP_OF_STATE = {
 VISIBLE_ACTIONS = {
     Action.SUBMIT, Action.REGISTER, Action.ACCEPT, Action.ROUTE, Action.REDIRECT, Action.RETURN_TO_MODERATION,
     Action.INTERMEDIATE, Action.POSTPONE, Action.PUBLISH, Action.RATE, Action.RECONSIDER, Action.CLOSE,
-    Action.REJECT, Action.EXTEND, Action.LEAVE_WITHOUT_ANSWER, Action.TRANSFER, Action.ASSIGN,
+    Action.REJECT, Action.EXTEND, Action.LEAVE_WITHOUT_ANSWER, Action.TRANSFER, Action.ASSIGN, Action.RESOLVE,
 }
 
 
@@ -81,6 +81,7 @@ def event_text(event: AppealEvent) -> str:
         Action.EXTEND: _("Term extended"),
         Action.LEAVE_WITHOUT_ANSWER: _("Left without an answer"),
         Action.TRANSFER: _("Forwarded to the competent body"),
+        Action.RESOLVE: _("The problem is solved"),
     }
     action = Action(event.action)
     return texts.get(action) or str(action.label)
@@ -111,12 +112,42 @@ def timeline(appeal: Appeal) -> list[Step]:
         elif action in {Action.REGISTER, Action.RECONSIDER, Action.EXTEND} and event.payload.get("due_at"):
             due = timezone.localtime(dt.datetime.fromisoformat(event.payload["due_at"]))
             detail = _("Answer due by %(date)s") % {"date": due.strftime("%d.%m.%Y")}
+        elif action in {Action.PUBLISH, Action.INTERMEDIATE} and (
+                event.payload.get("resolution_on") or event.payload.get("planned_date")):
+            promised = dt.date.fromisoformat(event.payload.get("resolution_on") or event.payload["planned_date"])
+            detail = _("The problem is to be solved by %(date)s") % {"date": promised.strftime("%d.%m.%Y")}
         elif action == Action.RATE and event.payload.get("rating"):
             detail = _("Rating: %(rating)s of 5") % {"rating": event.payload["rating"]}
         elif action in {Action.REJECT, Action.RECONSIDER, Action.LEAVE_WITHOUT_ANSWER} and event.reason:
             detail = event.reason
         steps.append(Step(at=event.at, text=event_text(event), detail=detail))
     return steps
+
+
+@dataclass(frozen=True)
+class EarlierAnswer:
+    at: dt.datetime
+    text: str
+    rating: int | None
+    comment: str
+
+
+def earlier_answers(appeal: Appeal) -> list[EarlierAnswer]:
+    """Answers given before a reconsideration, with the applicant's rating and comment on each: they
+    stay visible to the applicant after the appeal is considered again."""
+    answers: list[EarlierAnswer] = []
+    for event in AppealEvent.objects.filter(appeal=appeal, action__in=[Action.PUBLISH, Action.RATE]).order_by(
+            "at", "id"):
+        if event.action == Action.PUBLISH:
+            answers.append(EarlierAnswer(at=event.at, text=str(event.payload.get("answer", "")), rating=None,
+                                         comment=""))
+        elif answers:
+            last = answers[-1]
+            answers[-1] = EarlierAnswer(at=last.at, text=last.text, rating=event.payload.get("rating"),
+                                        comment=str(event.payload.get("comment", "")))
+    if answers and appeal.state in {State.ANSWERED, State.CLOSED}:
+        answers.pop()  # the current answer is shown on its own
+    return [answer for answer in answers if answer.text]
 
 
 def expected_at(appeal: Appeal) -> dt.datetime | dt.date | None:

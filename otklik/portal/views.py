@@ -249,6 +249,7 @@ def _track_context(request: HttpRequest, appeal: Appeal, rate_form: RateForm | N
         "can_rate": appeal.state == State.ANSWERED, "rate_form": rate_form or RateForm(),
         "is_final": appeal.state in {State.CLOSED, State.REJECTED, State.LEFT_WITHOUT_ANSWER, State.TRANSFERRED},
         "postponed": appeal.state == State.POSTPONED,
+        "earlier_answers": selectors.earlier_answers(appeal),
     }
 
 

@@ -120,6 +120,9 @@ def render_xlsx(data: dict[str, Any]) -> bytes:
         (_("Average rating"), data["summary"]["avg_rating"]),
         (_("Deadline breaches"), data["summary"]["breaches"]),
         (_("Disciplinary measures applied"), data["summary"]["measures_applied"]),
+        (_("Problems solved by the promised date"), data["summary"].get("resolved_on_time", 0)),
+        (_("Problems solved late or not solved after the promised date"), data["summary"].get("resolved_late", 0)),
+        (_("Problems whose promised date has not come yet"), data["summary"].get("resolution_pending", 0)),
     ]
     for index, (label, value) in enumerate(facts, start=2):
         summary.write(index, 0, label, bold)

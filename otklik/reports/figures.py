@@ -9,9 +9,10 @@ import importlib
 from collections import defaultdict
 from typing import Any
 
+from django.db.models import F, Q
 from django.utils import timezone
 
-from otklik.appeals.models import DeadlineBreach
+from otklik.appeals.models import Appeal, DeadlineBreach
 from otklik.registry.models import Organization
 from otklik.reports import aggregates as agg
 from otklik.reports.models import DisciplinaryDecision, DurationRollup, Measure, ReportKind
@@ -43,7 +44,7 @@ def _org_rows(start: dt.date, end: dt.date, regimes: tuple[str, ...], org_ids: f
         out["answered_on_time"] = row["answered_on_time"]
         out["answered_late"] = row["answered_late"]
         out["postponed"] = row["postponed"]
-        out["breaches"] = row["breaches"] + row["stage_breaches"]
+        out["breaches"] = row["breaches"]
         if "redirected" in out:
             out["redirected"] = row["redirected"] + row["transferred"]
         if "closed_without_answer" in out:
@@ -89,9 +90,24 @@ def _participation(start: dt.date, end: dt.date, org_ids: frozenset[int] | None)
     return {"available": True, "rows": rows, "total": total}
 
 
+def _resolutions(start: dt.date, end: dt.date, org_ids: frozenset[int] | None) -> dict[str, int]:
+    """Problems whose promised resolution date (seed 004 §4) falls in the period: solved by that date,
+    solved later or not solved after it passed, and still pending."""
+    low, high = _bounds(start, end)
+    queryset = Appeal.objects.filter(resolution_due_at__gte=low, resolution_due_at__lt=high)
+    if org_ids is not None:
+        queryset = queryset.filter(organization_id__in=sorted(org_ids))
+    now = timezone.now()
+    on_time = queryset.filter(resolved_at__lte=F("resolution_due_at")).count()
+    late = queryset.filter(Q(resolved_at__gt=F("resolution_due_at"))
+                           | Q(resolved_at__isnull=True, resolution_due_at__lt=now)).count()
+    pending = queryset.filter(resolved_at__isnull=True, resolution_due_at__gte=now).count()
+    return {"resolved_on_time": on_time, "resolved_late": late, "resolution_pending": pending}
+
+
 def _breaches(start: dt.date, end: dt.date, org_ids: frozenset[int] | None) -> tuple[list[dict[str, Any]], int]:
     low, high = _bounds(start, end)
-    queryset = DeadlineBreach.objects.filter(detected_at__gte=low, detected_at__lt=high)
+    queryset = DeadlineBreach.objects.filter(detected_at__gte=low, detected_at__lt=high, internal=False)
     if org_ids is not None:
         queryset = queryset.filter(organization_id__in=sorted(org_ids))
     count = queryset.count()
@@ -174,6 +190,7 @@ def report_figures(kind: str, start: dt.date, end: dt.date, organization_id: int
         all_orgs |= participation["rows"].keys()
     measures = measures_applied(start, end, org_ids)
     breaches, breach_count = _breaches(start, end, org_ids)
+    resolutions = _resolutions(start, end, org_ids)
     org_names = agg.names(Organization, all_orgs | {m["organization_id"] for m in measures})
     measures_by_org: dict[int, int] = defaultdict(int)
     for measure in measures:
@@ -205,6 +222,7 @@ def report_figures(kind: str, start: dt.date, end: dt.date, organization_id: int
             "breaches": breach_count,
             "measures_applied": len(measures),
             "measures_by_organization": {str(org): n for org, n in measures_by_org.items()},
+            **resolutions,
         },
         "breaches": breaches,
         "breaches_listed": len(breaches),

@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from otklik.appeals.lifecycle import OPEN_STATES, Action, Regime
-from otklik.appeals.models import Appeal, AppealEvent, DeadlineBreach, Stage
+from otklik.appeals.models import Appeal, AppealEvent, DeadlineBreach
 from otklik.reports.models import COUNTERS, AppealFact, DailyRollup, DurationRollup, MonthlyRollup, RollupCursor
 
 EVENTS = "events"
@@ -211,7 +211,9 @@ def _fold_breaches(breaches: Sequence[dict[str, Any]]) -> None:
         fact = facts.get(row["appeal_id"])
         if fact is None:
             continue
-        counter = "breaches" if row["stage"] == Stage.ANSWER else "stage_breaches"
+        # A missed stage budget is internal (a warning and a dashboard figure), unless the region
+        # counts stage budgets as breaches: then the sweeper recorded it as a breach like any other.
+        counter = "stage_breaches" if row["internal"] else "breaches"
         deltas.add(_key(_day(row["detected_at"]), fact, row["organization_id"] or 0), counter)
     # Facts are the event fold's to keep; a breach only reads them.
     _save(deltas)
@@ -318,7 +320,7 @@ def _contiguous(cursor: RollupCursor, ids: list[int], now: dt.datetime, gap_wait
 
 
 EVENT_FIELDS = ("id", "appeal_id", "at", "action", "organization_id", "from_state", "to_state", "payload")
-BREACH_FIELDS = ("id", "appeal_id", "stage", "detected_at", "organization_id")
+BREACH_FIELDS = ("id", "appeal_id", "stage", "detected_at", "organization_id", "internal")
 
 
 def _run_log(name: str, read: Callable[[int, int], list[dict[str, Any]]],

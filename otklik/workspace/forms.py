@@ -196,17 +196,21 @@ class AnswerForm(ActionForm):
     OPS = (Action.DRAFT, Action.SEND_FOR_APPROVAL)
     text = forms.CharField(label=_("Answer"), max_length=20000,
                            widget=forms.Textarea(attrs={"rows": 12, "id": "answer-text"}))
+    resolution_on = forms.DateField(label=_("The answer promises the problem solved by"), required=False,
+                                    widget=DATE_WIDGET)
     op = forms.ChoiceField(choices=[(op, op) for op in OPS], required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["text"].initial = self.appeal.draft_answer
+        self.fields["resolution_on"].initial = self.appeal.draft_resolution_on
 
     def perform(self) -> Appeal:
-        text = self.cleaned_data["text"]
+        text, on = self.cleaned_data["text"], self.cleaned_data.get("resolution_on")
         if self.cleaned_data.get("op") == Action.SEND_FOR_APPROVAL:
-            return services.appeal_send_for_approval(appeal_id=self.appeal.pk, user=self.user, text=text)
-        return services.appeal_draft(appeal_id=self.appeal.pk, user=self.user, text=text)
+            return services.appeal_send_for_approval(appeal_id=self.appeal.pk, user=self.user, text=text,
+                                                     resolution_on=on)
+        return services.appeal_draft(appeal_id=self.appeal.pk, user=self.user, text=text, resolution_on=on)
 
 
 class IntermediateForm(ActionForm):
@@ -228,16 +232,82 @@ class IntermediateForm(ActionForm):
                                             planned_date=self.cleaned_data["planned_date"])
 
 
-class PostponeForm(ActionForm):
-    action = Action.POSTPONE
-    submit_label = _("Postpone")
+class ProposePostponementForm(ActionForm):
+    action = Action.PROPOSE_POSTPONEMENT
+    submit_label = _("Propose the postponement")
     until = forms.DateField(label=_("New date of the answer"), widget=DATE_WIDGET)
     reason = forms.CharField(label=_("Why the answer is postponed"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 2}))
 
     def perform(self) -> Appeal:
+        return services.appeal_propose_postponement(appeal_id=self.appeal.pk, user=self.user,
+                                                    until=self.cleaned_data["until"],
+                                                    reason=self.cleaned_data["reason"])
+
+
+class PostponeForm(ActionForm):
+    """The confirming role's decision: the proposal's date and reason, or its own."""
+
+    action = Action.POSTPONE
+    submit_label = _("Postpone")
+    confirm = _("The applicant will be told the new date. Postpone the answer?")
+    until = forms.DateField(label=_("New date of the answer"), widget=DATE_WIDGET)
+    reason = forms.CharField(label=_("Why the answer is postponed"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.appeal.proposed_until:
+            self.fields["until"].initial = self.appeal.proposed_until
+            self.fields["reason"].initial = self.appeal.proposed_reason
+
+    def perform(self) -> Appeal:
         return services.appeal_postpone(appeal_id=self.appeal.pk, user=self.user, until=self.cleaned_data["until"],
                                         reason=self.cleaned_data["reason"])
+
+
+class DeclinePostponementForm(ActionForm):
+    action = Action.DECLINE_POSTPONEMENT
+    submit_label = _("Decline the postponement")
+    reason = forms.CharField(label=_("Why the postponement is declined"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def perform(self) -> Appeal:
+        return services.appeal_decline_postponement(appeal_id=self.appeal.pk, user=self.user,
+                                                    reason=self.cleaned_data["reason"])
+
+
+class MarkSignificantForm(ActionForm):
+    action = Action.MARK_SIGNIFICANT
+    submit_label = _("Mark as socially significant")
+    reason = forms.CharField(label=_("Why the appeal is socially significant"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def perform(self) -> Appeal:
+        return services.appeal_mark_significant(appeal_id=self.appeal.pk, user=self.user,
+                                                reason=self.cleaned_data["reason"])
+
+
+class ClearSignificantForm(ActionForm):
+    action = Action.CLEAR_SIGNIFICANT
+    submit_label = _("Clear the mark")
+    reason = forms.CharField(label=_("Why the appeal is no longer socially significant"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def perform(self) -> Appeal:
+        return services.appeal_clear_significant(appeal_id=self.appeal.pk, user=self.user,
+                                                 reason=self.cleaned_data["reason"])
+
+
+class ResolveForm(ActionForm):
+    action = Action.RESOLVE
+    submit_label = _("The problem is solved")
+    comment = forms.CharField(label=_("What was done"), max_length=2000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def perform(self) -> Appeal:
+        return services.appeal_resolve(appeal_id=self.appeal.pk, user=self.user,
+                                       comment=self.cleaned_data.get("comment", ""))
 
 
 class ApproveForm(ActionForm):
@@ -341,8 +411,9 @@ class TransferForm(ActionForm):
 
 _FORMS: list[type[ActionForm]] = [
     RegisterForm, AcceptForm, RouteForm, RejectForm, ReclassifyForm, AssignForm, AnswerForm, IntermediateForm,
-    PostponeForm, ApproveForm, ReworkForm, PublishForm, RedirectForm, ReturnToModerationForm, ExtendForm,
-    TransferForm, LeaveWithoutAnswerForm, ReconsiderForm, CloseForm,
+    ProposePostponementForm, PostponeForm, DeclinePostponementForm, ApproveForm, ReworkForm, PublishForm,
+    RedirectForm, ReturnToModerationForm, ExtendForm, TransferForm, LeaveWithoutAnswerForm, ReconsiderForm,
+    CloseForm, ResolveForm, MarkSignificantForm, ClearSignificantForm,
 ]
 ACTION_FORMS: dict[str, type[ActionForm]] = {str(form.action): form for form in _FORMS}
 

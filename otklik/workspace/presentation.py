@@ -21,6 +21,10 @@ QUEUE_TEXTS: dict[str, tuple[Any, Any]] = {
     "distribute": (gettext_lazy("To distribute"), gettext_lazy("Appeals of the organisation that need an executor.")),
     "needs_executor": (gettext_lazy("Postponed, executor needed"), gettext_lazy(
         "Postponed appeals with no more than 75 percent of the postponed term left: assign an executor again.")),
+    "postponement_proposals": (gettext_lazy("Proposed postponements"), gettext_lazy(
+        "Executors propose to postpone these answers: confirm the new date or decline it.")),
+    "significant": (gettext_lazy("Socially significant"),
+                    gettext_lazy("Open appeals marked as socially significant.")),
     "approaching": (gettext_lazy("Deadline approaching"), gettext_lazy("Open appeals whose deadline is near.")),
     "overdue": (gettext_lazy("Overdue"), gettext_lazy("Open appeals past their deadline.")),
     "redirected": (gettext_lazy("Redirected to us"),
@@ -122,6 +126,15 @@ def appeal_deadlines(appeal: Appeal, *, now: dt.datetime | None = None) -> list[
         else:
             rows.append(Deadline(label=_("Needs an executor (75 percent rule)"), at=alarm,
                                  left=_("in %(span)s") % {"span": span(alarm - now)}, tone="ok"))
+    if appeal.is_open and appeal.proposed_until:
+        who = appeal.proposed_by.display_name if appeal.proposed_by else ""
+        rows.append(Deadline(label=_("Postponement proposed until"), at=appeal.proposed_until,
+                             left=f"{who}: {appeal.proposed_reason}" if who else appeal.proposed_reason, tone="warn"))
+    if appeal.resolution_on and appeal.resolution_due_at:
+        if appeal.resolved_at:
+            rows.append(Deadline(label=_("Problem solved"), at=appeal.resolved_at, left="", tone="muted"))
+        else:
+            rows.append(deadline(_("Problem to be solved by"), appeal.resolution_due_at, now=now))
     return rows
 
 

@@ -199,7 +199,7 @@ def test_postponement_to_a_concrete_date_notifies_the_applicant(world, django_ca
     appeal = in_execution(world, now=msk(2025, 11, 10, 10))
 
     with django_capture_on_commit_callbacks(execute=True):
-        appeal = s.appeal_postpone(appeal_id=appeal.pk, user=world.executor, until=dt.date(2025, 12, 20),
+        appeal = s.appeal_postpone(appeal_id=appeal.pk, user=world.coordinator, until=dt.date(2025, 12, 20),
                                    reason="Нужен ремонт теплотрассы", now=msk(2025, 11, 12, 10))
 
     assert appeal.state == State.POSTPONED
@@ -213,7 +213,7 @@ def test_postponement_to_a_concrete_date_notifies_the_applicant(world, django_ca
 
 def test_postponement_must_be_later_than_the_current_deadline(world):
     appeal = in_execution(world, now=msk(2025, 11, 10, 10))
-    kwargs = {"appeal_id": appeal.pk, "user": world.executor, "reason": "Нужен ремонт", "now": msk(2025, 11, 12, 10)}
+    kwargs = {"appeal_id": appeal.pk, "user": world.coordinator, "reason": "Нужен ремонт", "now": msk(2025, 11, 12, 10)}
 
     refused("date_not_later", s.appeal_postpone, until=dt.date(2025, 12, 10), **kwargs)
     refused("date_not_later", s.appeal_postpone, until=dt.date(2025, 12, 1), **kwargs)
@@ -225,10 +225,10 @@ def test_postponement_must_be_later_than_the_current_deadline(world):
 
 def test_second_postponement_moves_the_stage_deadline_too(world):
     appeal = in_execution(world, now=msk(2025, 11, 10, 10))
-    s.appeal_postpone(appeal_id=appeal.pk, user=world.executor, until=dt.date(2025, 12, 20), reason="Ремонт",
+    s.appeal_postpone(appeal_id=appeal.pk, user=world.coordinator, until=dt.date(2025, 12, 20), reason="Ремонт",
                       now=msk(2025, 11, 12, 10))
 
-    appeal = s.appeal_postpone(appeal_id=appeal.pk, user=world.executor, until=dt.date(2026, 1, 20),
+    appeal = s.appeal_postpone(appeal_id=appeal.pk, user=world.coordinator, until=dt.date(2026, 1, 20),
                                reason="Подрядчик сорвал сроки", now=msk(2025, 12, 15, 10))
 
     assert appeal.due_at == appeal.stage_due_at == end_of(2026, 1, 20)
@@ -240,7 +240,7 @@ def test_second_postponement_moves_the_stage_deadline_too(world):
 def _postponed(world, *, at: dt.datetime, until: dt.date) -> tuple[Appeal, dt.datetime]:
     """A postponed appeal and the moment when no more than 75 % of its postponed term remains."""
     appeal = in_execution(world, now=msk(2025, 11, 10, 10))
-    appeal = s.appeal_postpone(appeal_id=appeal.pk, user=world.executor, until=until, reason="Ремонт", now=at)
+    appeal = s.appeal_postpone(appeal_id=appeal.pk, user=world.coordinator, until=until, reason="Ремонт", now=at)
     assert appeal.due_at is not None
     return appeal, at + (appeal.due_at - at) / 4
 
@@ -301,7 +301,7 @@ def test_a_new_postponement_arms_the_75_percent_rule_again(world):
                     now=quarter_passed + dt.timedelta(hours=1))
 
     at = msk(2025, 12, 15, 10)
-    appeal = s.appeal_postpone(appeal_id=appeal.pk, user=world.executor, until=dt.date(2026, 2, 15),
+    appeal = s.appeal_postpone(appeal_id=appeal.pk, user=world.coordinator, until=dt.date(2026, 2, 15),
                                reason="Ждём подрядчика", now=at)
 
     assert appeal.due_at is not None

@@ -31,6 +31,12 @@ ACTIONS = {
     "intermediate": lambda w, a, u, t: s.appeal_intermediate(appeal_id=a, user=u, text="Работаем", now=t),
     "postpone": lambda w, a, u, t: s.appeal_postpone(appeal_id=a, user=u, until=(t + dt.timedelta(days=60)).date(),
                                                      reason="нужны работы", now=t),
+    "propose": lambda w, a, u, t: s.appeal_propose_postponement(
+        appeal_id=a, user=u, until=(t + dt.timedelta(days=60)).date(), reason="нужны работы", now=t),
+    "decline": lambda w, a, u, t: s.appeal_decline_postponement(appeal_id=a, user=u, reason="в срок", now=t),
+    "mark": lambda w, a, u, t: s.appeal_mark_significant(appeal_id=a, user=u, reason="резонанс", now=t),
+    "clear": lambda w, a, u, t: s.appeal_clear_significant(appeal_id=a, user=u, reason="решено", now=t),
+    "resolve": lambda w, a, u, t: s.appeal_resolve(appeal_id=a, user=u, now=t),
     "send": lambda w, a, u, t: s.appeal_send_for_approval(appeal_id=a, user=u, now=t),
     "approve": lambda w, a, u, t: s.appeal_approve(appeal_id=a, user=u, now=t),
     "rework": lambda w, a, u, t: s.appeal_return_for_rework(appeal_id=a, user=u, reason="formal", now=t),

@@ -125,7 +125,7 @@ def test_it_stores_the_deadlines_the_calendar_module_computes(region):
             expected = deadlines.initial_answer_due(appeal, appeal.registered_at, settings_row, cal)
             assert (appeal.term_started_at, appeal.due_at) == (appeal.registered_at, expected)
         elif term.action == Action.RECONSIDER:
-            expected = deadlines.initial_answer_due(appeal, term.at, settings_row, cal)
+            expected = deadlines.reconsideration_due(appeal, term.at, settings_row, cal)
             assert (appeal.term_started_at, appeal.due_at) == (term.at, expected)
         elif term.action == Action.POSTPONE:
             assert appeal.due_at == cal.end_of_day(appeal.postponed_until)

@@ -69,7 +69,7 @@ def test_it_takes_a_citizen_from_the_form_to_reconsideration(page, screenshot, c
     stage("Организация работает над сообщением")
 
     until = timezone.localdate() + dt.timedelta(days=50)
-    s.appeal_postpone(appeal_id=appeal.pk, user=citizens.executor, until=until, reason="Нужен подрядчик")
+    s.appeal_postpone(appeal_id=appeal.pk, user=citizens.coordinator, until=until, reason="Нужен подрядчик")
     s.appeal_intermediate(appeal_id=appeal.pk, user=citizens.executor, text="Ремонт включён в план на июнь.")
     stage(f"Ответ отложен до {until:%d.%m.%Y}")
     assert page.inner_text("#due") == f"{until:%d.%m.%Y}"

@@ -94,7 +94,7 @@ def advance(appeal, c: Citizens, *, to: str, frm: str = "accept"):
             from django.utils import timezone
 
             until = timezone.localdate() + dt.timedelta(days=45)
-            result = s.appeal_postpone(appeal_id=appeal.pk, user=c.executor, until=until,
+            result = s.appeal_postpone(appeal_id=appeal.pk, user=c.coordinator, until=until,
                                        reason="Нужны работы подрядчика")
         elif step == "intermediate":
             result = s.appeal_intermediate(appeal_id=appeal.pk, user=c.executor,

@@ -72,12 +72,21 @@ def _script(w: Region, rng: random.Random, regime: str) -> list[tuple[float, Ste
     if regime == Regime.SOCIAL:
         add((rng.uniform(1, 12), lambda a, now: s.appeal_intermediate(
             appeal_id=a, user=_people(w, a).executor, text="Разбираемся", now=now)))
-    if regime == Regime.POS and rng.random() < 0.2:
+    if regime == Regime.POS and rng.random() < 0.25:
         def postpone(a: int, now: dt.datetime) -> None:
             appeal = Appeal.objects.get(pk=a)
             until = (appeal.due_at.date() if appeal.due_at else now.date()) + dt.timedelta(days=rng.randint(3, 15))
-            s.appeal_postpone(appeal_id=a, user=_people(w, a).executor, until=until, reason="Нужны работы", now=now)
-        add((rng.uniform(24, 200), postpone))
+            people = _people(w, a)
+            try:
+                s.appeal_propose_postponement(appeal_id=a, user=people.executor, until=until, reason="Нужны работы",
+                                              now=now)
+                s.appeal_postpone(appeal_id=a, user=people.coordinator, now=now + dt.timedelta(hours=2))
+            except s.AppealError as refused:
+                # Some attempts come after the term expired: refused, the appeal stays late.
+                assert refused.code == "term_expired", refused.code
+        # Some proposals come too late, after the 30-day term (rule: an expired term is not postponed).
+        late = rng.random() < 0.3
+        add((rng.uniform(24 * 31, 24 * 34) if late else rng.uniform(24, 200), postpone))
     work = rng.uniform(10, 60) if regime == Regime.SOCIAL else rng.uniform(24, 24 * 28)
     add((work, lambda a, now: s.appeal_send_for_approval(appeal_id=a, user=_people(w, a).executor,
                                                          text="Ответ по существу", now=now)))

@@ -25,7 +25,7 @@ def scene(rworld):
     make_appeal(w, at=local(2026, 3, 3), people=a, category=w.heating, answer_after_hours=24 * 20)  # 10 days: late
     make_appeal(w, at=local(2026, 3, 4), people=a, category=w.heating, territory=w.territories[2])  # overdue later
     postponed = make_appeal(w, at=local(2026, 3, 5), people=a)
-    s.appeal_postpone(appeal_id=postponed.pk, user=a.executor, until=dt.date(2026, 5, 20), reason="Ремонт",
+    s.appeal_postpone(appeal_id=postponed.pk, user=a.coordinator, until=dt.date(2026, 5, 20), reason="Ремонт",
                       now=local(2026, 3, 10))
     make_appeal(w, at=local(2026, 3, 6), people=b, answer_after_hours=24, territory=w.territories[1])
     post = make_appeal(w, at=local(2026, 3, 7, 10), people=a, category=w.social, regime="social", channel="social",

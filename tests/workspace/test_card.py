@@ -62,11 +62,11 @@ def test_it_refuses_a_postponement_without_a_reason_with_a_russian_error_next_to
     appeal = w.executing()
     client.force_login(w.executor_a)
     until = (timezone.localdate() + dt.timedelta(days=60)).isoformat()
-    response = client.post(f"/workspace/appeals/{appeal.pk}/act/postpone/", {"postpone-until": until,
-                                                                           "postpone-reason": "  "})
+    response = client.post(f"/workspace/appeals/{appeal.pk}/act/propose_postponement/",
+                           {"propose_postponement-until": until, "propose_postponement-reason": "  "})
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'id="id_postpone-reason-error"' in html and "Обязательное поле." in html
+    assert 'id="id_propose_postponement-reason-error"' in html and "Обязательное поле." in html
     assert Appeal.objects.get(pk=appeal.pk).state == State.EXECUTION
 
 
@@ -75,12 +75,12 @@ def test_it_shows_the_services_refusal_next_to_the_field_it_names(client, two_or
     appeal = w.executing()
     client.force_login(w.executor_a)
     too_early = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
-    response = client.post(f"/workspace/appeals/{appeal.pk}/act/postpone/",
-                           {"postpone-until": too_early, "postpone-reason": "Ждём подрядчика"},
+    response = client.post(f"/workspace/appeals/{appeal.pk}/act/propose_postponement/",
+                           {"propose_postponement-until": too_early, "propose_postponement-reason": "Ждём подрядчика"},
                            HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html  # an HTMX fragment
-    assert 'id="id_postpone-until-error"' in html
+    assert 'id="id_propose_postponement-until-error"' in html
     assert "Новая дата должна быть позже текущего срока." in html
     assert Appeal.objects.get(pk=appeal.pk).state == State.EXECUTION
 
@@ -90,6 +90,15 @@ def test_it_postpones_in_place_with_htmx_and_records_the_event(client, two_orgs)
     appeal = w.executing()
     client.force_login(w.executor_a)
     until = timezone.localdate() + dt.timedelta(days=60)
+    proposed = client.post(f"/workspace/appeals/{appeal.pk}/act/propose_postponement/",
+                           {"propose_postponement-until": until.isoformat(),
+                            "propose_postponement-reason": "Ждём подрядчика"}, HTTP_HX_REQUEST="true")
+    assert Appeal.objects.get(pk=appeal.pk).state == State.EXECUTION
+    assert 'data-action="postpone"' not in proposed.content.decode()  # the executor does not decide
+    # The coordinator sees the proposal on the card and confirms it as proposed.
+    client.force_login(w.coordinator_a)
+    card = client.get(f"/workspace/appeals/{appeal.pk}/").content.decode()
+    assert "Ждём подрядчика" in card and until.strftime("%Y-%m-%d") in card
     response = client.post(f"/workspace/appeals/{appeal.pk}/act/postpone/",
                            {"postpone-until": until.isoformat(), "postpone-reason": "Ждём подрядчика"},
                            HTTP_HX_REQUEST="true")

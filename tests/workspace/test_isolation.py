@@ -29,7 +29,7 @@ def appeals_of_both(two_orgs):
                                     executor_id=execu.pk)
         postponed = s.appeal_assign(appeal_id=w.routed(f"{text}, перенос", category=category).pk, user=coord,
                                     executor_id=execu.pk)
-        postponed = s.appeal_postpone(appeal_id=postponed.pk, user=execu, reason="Ждём подрядчика",
+        postponed = s.appeal_postpone(appeal_id=postponed.pk, user=coord, reason="Ждём подрядчика",
                                       until=timezone.localdate() + dt.timedelta(days=45))
         approval = s.appeal_assign(appeal_id=w.routed(f"{text}, согласование", category=category).pk, user=coord,
                                    executor_id=execu.pk)

@@ -35,7 +35,7 @@ def test_it_gives_the_coordinator_postponed_appeals_once_75_percent_of_the_term_
     w = two_orgs
     appeal = w.executing()
     today = timezone.localdate()
-    s.appeal_postpone(appeal_id=appeal.pk, user=w.executor_a, until=today + dt.timedelta(days=80),
+    s.appeal_postpone(appeal_id=appeal.pk, user=w.coordinator_a, until=today + dt.timedelta(days=80),
                       reason="Ремонт летом")
     client.force_login(w.coordinator_a)
     assert appeal.number not in _numbers(client, "/workspace/queues/needs_executor/")

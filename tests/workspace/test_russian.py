@@ -77,7 +77,7 @@ def busy_region(two_orgs):
                           planned_date=timezone.localdate() + dt.timedelta(days=5))
     s.appeal_draft(appeal_id=executing.pk, user=w.executor_a, text="Черновик **ответа**")
     postponed = w.executing("Отложено: ремонт двора")
-    s.appeal_postpone(appeal_id=postponed.pk, user=w.executor_a, until=timezone.localdate() + dt.timedelta(days=60),
+    s.appeal_postpone(appeal_id=postponed.pk, user=w.coordinator_a, until=timezone.localdate() + dt.timedelta(days=60),
                       reason="Ремонт летом")
     s.appeal_send_for_approval(appeal_id=w.executing("Согласование").pk, user=w.executor_a,
                                text="Ответ на согласовании")
