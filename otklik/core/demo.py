@@ -626,12 +626,70 @@ def _place(territory_key: str | None) -> str:
     return next(spec.place for spec in TERRITORIES if spec.key == key)
 
 
+# The region's outline (lon, lat), invented like the rest; the map of the portal opens on its centre.
+REGION_OUTLINE = [(42.3, 62.0), (43.4, 61.3), (46.4, 61.2), (48.4, 62.1), (48.4, 63.6), (46.8, 64.7),
+                  (43.6, 64.7), (42.3, 63.6)]
+REGION_MAP = (63.0, 45.3, 7)  # centre latitude, longitude, zoom
+LON_SCALE = 0.45  # a degree of longitude at 63° N is about 0.45 of a degree of latitude
+
+
+def _clip(polygon: list[tuple[float, float]], site: tuple[float, float],
+          other: tuple[float, float]) -> list[tuple[float, float]]:
+    """The part of a convex polygon nearer to ``site`` than to ``other`` (one Sutherland–Hodgman step)."""
+    def side(p: tuple[float, float]) -> float:
+        # Positive when p is nearer to site; distances with longitude scaled to kilometres' proportions.
+        def d2(a: tuple[float, float], b: tuple[float, float]) -> float:
+            return ((a[0] - b[0]) * LON_SCALE) ** 2 + (a[1] - b[1]) ** 2
+        return d2(p, other) - d2(p, site)
+
+    out: list[tuple[float, float]] = []
+    for i, current in enumerate(polygon):
+        previous = polygon[i - 1]
+        a, b = side(previous), side(current)
+        if (a >= 0) != (b >= 0):
+            k = a / (a - b)
+            out.append((previous[0] + k * (current[0] - previous[0]), previous[1] + k * (current[1] - previous[1])))
+        if b >= 0:
+            out.append(current)
+    return out
+
+
+def _ring(points: list[tuple[float, float]]) -> dict[str, Any]:
+    coordinates = [[round(lon, 4), round(lat, 4)] for lon, lat in points]
+    return {"type": "Polygon", "coordinates": [[*coordinates, coordinates[0]]]}
+
+
+def _box(spec: TerritorySpec, half_lat: float) -> list[tuple[float, float]]:
+    half_lon = half_lat / LON_SCALE
+    return [(spec.lon - half_lon, spec.lat - half_lat), (spec.lon + half_lon, spec.lat - half_lat),
+            (spec.lon + half_lon, spec.lat + half_lat), (spec.lon - half_lon, spec.lat + half_lat)]
+
+
+def _boundaries() -> dict[str, dict[str, Any]]:
+    """Outlines for the demo territories, so that a point on the map finds its municipality: the region's
+    outline; districts and okrugs share it, each taking the part nearest to its centre; cities and
+    settlements are small squares around their centres."""
+    outlines = {"region": _ring(REGION_OUTLINE)}
+    wide = [spec for spec in TERRITORIES if spec.parent == "region" and spec.kind != T.CITY_DISTRICT]
+    for spec in wide:
+        cell = list(REGION_OUTLINE)
+        for other in wide:
+            if other.key != spec.key:
+                cell = _clip(cell, (spec.lon, spec.lat), (other.lon, other.lat))
+        outlines[spec.key] = _ring(cell)
+    for spec in TERRITORIES:
+        if spec.key not in outlines:
+            outlines[spec.key] = _ring(_box(spec, 0.15 if spec.kind == T.CITY_DISTRICT else 0.08))
+    return outlines
+
+
 def _build_territories() -> dict[str, Territory]:
     made: dict[str, Territory] = {}
+    outlines = _boundaries()
     for spec in TERRITORIES:
         made[spec.key] = Territory.objects.create(
             name=spec.name, kind=spec.kind, parent=made[spec.parent] if spec.parent else None,
-            centre_lat=spec.lat, centre_lon=spec.lon,
+            centre_lat=spec.lat, centre_lon=spec.lon, boundary=outlines[spec.key],
         )
     return made
 
@@ -1410,6 +1468,7 @@ def build_demo(
 
     settings_row = region_settings()
     settings_row.name = DEMO_REGION
+    settings_row.map_centre_lat, settings_row.map_centre_lon, settings_row.map_zoom = REGION_MAP
     settings_row.save()
     today = timezone.localdate(now)
     _build_calendar_and_topics(today)

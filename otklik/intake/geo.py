@@ -56,3 +56,24 @@ def contains(geometry: Any, lat: float, lon: float) -> bool:
     except (TypeError, ValueError, IndexError):
         return False
     return False
+
+
+def extent(geometry: Any) -> float:
+    """The area of a boundary's bounding box in square degrees: enough to tell a city's small outline
+    from the district around it. Unreadable geometry counts as infinitely large."""
+    points: list[tuple[float, float]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, (list, tuple)) and len(node) >= 2 and all(isinstance(v, (int, float)) for v in node[:2]):
+            points.append((float(node[0]), float(node[1])))
+        elif isinstance(node, (list, tuple)):
+            for item in node:
+                walk(item)
+
+    if isinstance(geometry, dict):
+        walk((geometry.get("geometry") or {}).get("coordinates") if geometry.get("type") == "Feature"
+             else geometry.get("coordinates"))
+    if not points:
+        return math.inf
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    return (max(lons) - min(lons)) * (max(lats) - min(lats))

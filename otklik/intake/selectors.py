@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from otklik.appeals.lifecycle import OPEN_STATES, Regime, State
 from otklik.appeals.models import Appeal
 from otklik.intake import geo
+from otklik.intake.models import Attachment
 from otklik.registry.models import Category, Organization, RoutingRule, Territory
 
 # Before moderation a message may be spam or abuse; rejected ones stay hidden for the same reason.
@@ -89,11 +90,26 @@ def nearby_open(*, category_id: int, lat: float, lon: float, radius_m: int, limi
 
 
 def territory_at(lat: float, lon: float) -> Territory | None:
-    """The smallest territory whose boundary contains the point (deepest in the tree)."""
+    """The smallest territory whose boundary contains the point: the deepest in the tree, and of two
+    at the same depth (a city inside a district's outline) the one with the smaller outline."""
     matches = [t for t in Territory.objects.exclude(boundary=None) if geo.contains(t.boundary, lat, lon)]
     if not matches:
         return None
-    return max(matches, key=lambda t: len(t.ancestors_and_self()))
+    return max(matches, key=lambda t: (len(t.ancestors_and_self()), -geo.extent(t.boundary)))
+
+
+def point_in_region(lat: float, lon: float) -> bool:
+    """Whether the point lies in the region: inside some territory's boundary. Where no territory has
+    a boundary yet, any point on Earth is accepted (the region cannot tell)."""
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return False
+    boundaries = list(Territory.objects.exclude(boundary=None).values_list("boundary", flat=True))
+    return not boundaries or any(geo.contains(boundary, lat, lon) for boundary in boundaries)
+
+
+def attachments_of(appeal: Appeal) -> QuerySet[Attachment]:
+    """The files of an appeal, in the order they came; the caller has already opened the appeal."""
+    return Attachment.objects.filter(appeal=appeal).order_by("pk")
 
 
 def selectable_categories(organization: Organization | None = None) -> list[Category]:

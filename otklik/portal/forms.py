@@ -12,7 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from otklik.intake.models import ConsentText
+from otklik.intake.selectors import point_in_region
 from otklik.registry.models import Category, Organization, Territory
+from otklik.registry.selectors import region_settings
 
 TEXT_MIN = 10
 TEXT_MAX = 4000  # the Open311 limit for a description; the same for every channel
@@ -44,9 +46,13 @@ class SubmitForm(forms.Form):
                               error_messages={"max_length": _("The address is too long (at most %(limit_value)d "
                                                               "characters).")})
     latitude = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput,
-                                error_messages={"invalid": _("The point on the map is wrong: choose it again.")})
+                                error_messages={"invalid": _("The point on the map is wrong: choose it again."),
+                                                "min_value": _("The point on the map is wrong: choose it again."),
+                                                "max_value": _("The point on the map is wrong: choose it again.")})
     longitude = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput,
-                                 error_messages={"invalid": _("The point on the map is wrong: choose it again.")})
+                                 error_messages={"invalid": _("The point on the map is wrong: choose it again."),
+                                                 "min_value": _("The point on the map is wrong: choose it again."),
+                                                 "max_value": _("The point on the map is wrong: choose it again.")})
     territory = forms.ModelChoiceField(
         queryset=Territory.objects.all(), required=False, label=_("Municipality"),
         error_messages={"invalid_choice": _("Choose a municipality from the list.")},
@@ -97,7 +103,14 @@ class SubmitForm(forms.Form):
         data = super().clean() or {}
         lat, lon = data.get("latitude"), data.get("longitude")
         if (lat is None) != (lon is None):
-            self.add_error("address", _("The point on the map is incomplete: choose it again."))
+            self.add_error("latitude", _("The point on the map is incomplete: choose it again."))
+        elif lat is not None and lon is not None and not point_in_region(lat, lon):
+            name = region_settings().name
+            self.add_error("latitude", _("The point on the map lies outside %(region)s: mark the place within the "
+                                         "region, or remove the point and describe the place in the address "
+                                         "line.") % {"region": name} if name else
+                           _("The point on the map lies outside the region: mark the place within the region, or "
+                             "remove the point and describe the place in the address line."))
         return data
 
 

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from otklik.accounts.models import User
 from otklik.appeals.lifecycle import Action, State
 from otklik.appeals.models import Appeal, AppealEvent
 from otklik.intake.models import Attachment
@@ -176,3 +177,53 @@ def my_notices(user_id: int, email: str) -> QuerySet[Notice]:
 def submitted_with_key(intake_key: str) -> Appeal | None:
     """The appeal a form with this idempotency key already created, if any (double click, retry)."""
     return Appeal.objects.filter(intake_key=intake_key).first()
+
+
+@dataclass(frozen=True)
+class AnswerDocument:
+    """The answer as the official letter it is: who answers, who signed, when, under which number."""
+
+    organization: str
+    organization_address: str
+    number: str
+    date: dt.date | None
+    signatory: str
+    signatory_position: str
+    addressee: str
+    appeal_number: str
+    received: dt.date
+    text: str
+
+
+def _initials(user: User) -> str:
+    """«И. И. Иванов», as a letter is signed."""
+    initials = " ".join(f"{part[0]}." for part in (user.first_name, user.patronymic) if part)
+    return f"{initials} {user.last_name}".strip() if user.last_name else user.display_name
+
+
+def answer_document(appeal: Appeal, *, text: str | None = None, addressee: str | None = None) -> AnswerDocument | None:
+    """The published answer of the appeal as a letter, or None before there is one. The signatory is
+    the head who approved the answer (else the one who published it); the number is the appeal's
+    number and the count of answers given, so a reconsidered appeal's second answer is «…/2»."""
+    body = appeal.answer_text if text is None else text
+    if not body:
+        return None
+    events = list(AppealEvent.objects.filter(appeal=appeal, action__in=[Action.APPROVE, Action.PUBLISH])
+                  .select_related("actor").order_by("at", "id"))
+    published = [event for event in events if event.action == Action.PUBLISH]
+    approved = [event for event in events if event.action == Action.APPROVE]
+    signer = (approved[-1].actor if approved else None) or (published[-1].actor if published else None)
+    organization = appeal.organization
+    answered = appeal.answered_at or (published[-1].at if published else None)
+    return AnswerDocument(
+        organization=organization.name if organization else "",
+        organization_address=organization.address if organization else "",
+        number=f"{appeal.number}/{max(len(published), 1)}",
+        date=timezone.localdate(answered) if answered else None,
+        signatory=_initials(signer) if signer else "",
+        signatory_position=signer.position if signer else "",
+        addressee=appeal.applicant_name if addressee is None else addressee,
+        appeal_number=appeal.number,
+        received=timezone.localdate(appeal.received_at),
+        text=body,
+    )

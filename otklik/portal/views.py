@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -34,6 +35,7 @@ from otklik.intake.uploads import ACCEPT_ATTRIBUTE, UploadRefused
 from otklik.portal import selectors
 from otklik.portal.forms import TEXT_MAX, TEXT_MIN, FollowForm, RateForm, SubmitForm, TrackForm
 from otklik.registry.models import Category, Organization, Territory
+from otklik.registry.selectors import region_settings
 
 
 def _embed(request: HttpRequest) -> bool:
@@ -51,6 +53,17 @@ def _track_url(appeal: Appeal, *, absolute: bool = False) -> str:
 
 def _days(days: int) -> str:
     return ngettext("answer within %(days)s day", "answer within %(days)s days", days) % {"days": days}
+
+
+def map_view() -> dict[str, Any]:
+    """Tiles and the start view of every map: the region's centre and zoom from its settings
+    (admin, «Настройки региона»), else OTKLIK_MAP_LAT / OTKLIK_MAP_LON / OTKLIK_MAP_ZOOM."""
+    region = region_settings()
+    lat, lon, zoom = settings.PORTAL_MAP_CENTER
+    if region.map_centre_lat is not None and region.map_centre_lon is not None:
+        lat, lon, zoom = region.map_centre_lat, region.map_centre_lon, region.map_zoom or zoom
+    return {"tiles": settings.PORTAL_MAP_TILE_URL, "attribution": settings.PORTAL_MAP_ATTRIBUTION,
+            "lat": lat, "lon": lon, "zoom": zoom, "region": region.name}
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -84,16 +97,19 @@ def _submit_context(request: HttpRequest, form: SubmitForm, organization: Organi
                     categories: list[Category], key: str, embed: bool) -> dict[str, Any]:
     consent = consent_current()
     pending = list(Attachment.objects.filter(draft_key=f"portal:{key}", appeal=None)) if key else []
-    error_fields = [(name, errors[0]) for name, errors in form.errors.items() if name != "__all__"]
+    # The hidden point fields have no box to focus: their errors lead to the place block.
+    anchors = {"latitude": "place", "longitude": "place", "files": "id_files"}
+    error_fields = [(anchors.get(name, f"id_{name}"), errors[0]) for name, errors in form.errors.items()
+                    if name != "__all__"]
+    point_errors = [*form.errors.get("latitude", []), *form.errors.get("longitude", [])]
     return {
         "form": form, "organization": organization, "groups": _category_groups(categories), "consent": consent,
         "pending": pending, "embed": embed, "base_template": _base(embed), "text_min": TEXT_MIN, "text_max": TEXT_MAX,
         "accept": ACCEPT_ATTRIBUTE, "max_mb": settings.PORTAL_UPLOAD_MAX_BYTES // (1024 * 1024),
         "max_files": settings.PORTAL_UPLOAD_MAX_FILES, "territories": Territory.objects.order_by("name"),
-        "map": {"tiles": settings.PORTAL_MAP_TILE_URL, "attribution": settings.PORTAL_MAP_ATTRIBUTION,
-                "lat": settings.PORTAL_MAP_CENTER[0], "lon": settings.PORTAL_MAP_CENTER[1],
-                "zoom": settings.PORTAL_MAP_CENTER[2]},
-        "error_fields": error_fields, "file_errors": form.errors.get("files", []),
+        "map": map_view(),
+        "error_fields": error_fields, "file_errors": form.errors.get("files", []), "point_errors": point_errors[:1],
+        "outside_message": _outside_message(),
         "i18n": {
             "chars": _("%(count)s of %(max)s characters"), "nearby_title": _("Already reported nearby"),
             "nearby_hint": _("If it is the same problem, join that message instead of sending a new one: you will "
@@ -102,6 +118,11 @@ def _submit_context(request: HttpRequest, form: SubmitForm, organization: Organi
             "remove_point": _("Remove the point"), "too_big": _("«%(name)s» is too large; the limit is %(mb)s MB."),
             "too_many": _("At most %(n)s files."), "no_match": _("No category matches: try another word."),
             "zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"),
+            "territory_found": _("Municipality by the point: %(name)s"),
+            "too_long": _("%(count)s of %(max)s characters: %(over)s too many. Shorten the text, or send the rest "
+                          "as a document (PDF, DOCX, ODT)."),
+            "pasted_too_long": _("You pasted a text of %(count)s characters; a message holds at most %(max)s. "
+                                 "Nothing was cut: shorten it before sending."),
         },
     }
 
@@ -203,18 +224,33 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
     })
 
 
+def _outside_message() -> str:
+    name = region_settings().name
+    if name:
+        return _("This point lies outside %(region)s. Mark the place within the region, or describe it in the "
+                 "address line.") % {"region": name}
+    return _("This point lies outside the region. Mark the place within the region, or describe it in the "
+             "address line.")
+
+
 @require_GET
 def nearby(request: HttpRequest) -> JsonResponse:
-    """Open public appeals of the same category near the point (the form offers to join one)."""
+    """What the form learns from a point: whether it lies in the region, its municipality, and open
+    public messages of the same category nearby (the form offers to join one)."""
     try:
-        category_id = int(request.GET["category"])
         lat, lon = float(request.GET["lat"]), float(request.GET["lon"])
     except (KeyError, ValueError):
-        return JsonResponse({"items": []})
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return JsonResponse({"items": []})
-    found = intake_selectors.nearby_open(category_id=category_id, lat=lat, lon=lon,
-                                         radius_m=settings.PORTAL_NEARBY_RADIUS_M)
+        return JsonResponse({"items": [], "inside": False, "message": _("The point on the map is wrong: choose it "
+                                                                        "again.")})
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or lat != lat or lon != lon:
+        return JsonResponse({"items": [], "inside": False, "message": _("The point on the map is wrong: choose it "
+                                                                        "again.")})
+    if not intake_selectors.point_in_region(lat, lon):
+        return JsonResponse({"items": [], "inside": False, "message": _outside_message()})
+    territory = intake_selectors.territory_at(lat, lon)
+    category = request.GET.get("category", "")
+    found = intake_selectors.nearby_open(category_id=int(category), lat=lat, lon=lon,
+                                         radius_m=settings.PORTAL_NEARBY_RADIUS_M) if category.isdigit() else []
     items = [{
         "number": item.appeal.number,
         "url": reverse("portal:public_detail", args=[item.appeal.number]),
@@ -223,7 +259,8 @@ def nearby(request: HttpRequest) -> JsonResponse:
         "status": selectors.citizen_status(item.appeal),
         "received": item.appeal.received_at.date().isoformat(),
     } for item in found]
-    return JsonResponse({"items": items})
+    return JsonResponse({"items": items, "inside": True,
+                         "territory": {"id": territory.pk, "name": territory.name} if territory else None})
 
 
 # --- tracking and rating --------------------------------------------------------------------------
@@ -250,7 +287,28 @@ def _track_context(request: HttpRequest, appeal: Appeal, rate_form: RateForm | N
         "is_final": appeal.state in {State.CLOSED, State.REJECTED, State.LEFT_WITHOUT_ANSWER, State.TRANSFERRED},
         "postponed": appeal.state == State.POSTPONED,
         "earlier_answers": selectors.earlier_answers(appeal),
+        "document": selectors.answer_document(appeal) if appeal.state in ANSWER_SHOWN else None,
     }
+
+
+ANSWER_SHOWN = {State.ANSWERED, State.CLOSED}
+
+
+@require_GET
+def answer_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    """The answer as a PDF letter, for the applicant (the tracking key or their account)."""
+    appeal = _appeal_for_citizen(request, number, request.GET.get("key", ""))
+    document = selectors.answer_document(appeal) if appeal is not None and appeal.state in ANSWER_SHOWN else None
+    if appeal is None or document is None:
+        raise Http404
+    from weasyprint import HTML  # slow to import; only this page needs it
+
+    html = render_to_string("portal/answer_pdf.html", {"document": document, "region": region_settings()})
+    response = HttpResponse(HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="answer-{appeal.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_GET
@@ -350,17 +408,19 @@ def public_detail(request: HttpRequest, number: str) -> HttpResponse:
                       user=request.user if request.user.is_authenticated else None)
         messages.success(request, _("You have joined this message: we will write to you about it."))
         return redirect("portal:public_detail", number=number)
+    document = None
+    if appeal.state in ANSWER_SHOWN:
+        document = selectors.answer_document(appeal, text=redact(appeal.answer_text, [appeal.applicant_name]),
+                                             addressee="")
     return render(request, "portal/public_detail.html", {
-        "item": _public_view(appeal), "form": form, "followers": Follower.objects.filter(appeal=appeal).count(),
+        "item": _public_view(appeal), "form": form, "document": document,
+        "followers": Follower.objects.filter(appeal=appeal).count(),
     }, status=400 if form.errors else 200)
 
 
 @require_GET
 def public_map(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/public_map.html", {"map": {
-        "tiles": settings.PORTAL_MAP_TILE_URL, "attribution": settings.PORTAL_MAP_ATTRIBUTION,
-        "lat": settings.PORTAL_MAP_CENTER[0], "lon": settings.PORTAL_MAP_CENTER[1],
-        "zoom": settings.PORTAL_MAP_CENTER[2]}})
+    return render(request, "portal/public_map.html", {"map": map_view()})
 
 
 @require_GET

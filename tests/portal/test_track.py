@@ -115,7 +115,8 @@ def test_it_suggests_open_appeals_nearby_in_the_same_category(client, citizens):
     assert item["distance_m"] < 50 and item["url"] == f"/public/{near.number}/"
     assert "Петров" not in item["text"]
     assert far.number != other.number
-    assert client.get("/submit/nearby.json", {"category": "x"}).json() == {"items": []}
+    assert client.get("/submit/nearby.json", {"category": "x"}).json()["items"] == []
+    assert data["inside"] is True and data["territory"]["name"] == citizens.territory.name
 
 
 def test_it_lets_a_neighbour_join_an_open_appeal(client, citizens):

@@ -14,7 +14,7 @@
   }
   function $(id) { return document.getElementById(id); }
   document.querySelectorAll(".js-only").forEach(function (el) { el.hidden = false; });
-  ["category-search-empty", "files-client-error", "point-status"].forEach(function (id) { if ($(id)) $(id).hidden = true; });
+  ["category-search-empty", "files-client-error", "point-status", "text-too-long"].forEach(function (id) { if ($(id)) $(id).hidden = true; });
 
   var summary = $("error-summary");
   if (summary) summary.focus();
@@ -62,15 +62,45 @@
   select.addEventListener("change", function () { showDeadline(); lookNearby(); });
   showDeadline();
 
-  // --- text counter ----------------------------------------------------------------------------
-  var text = $("id_text"), counter = $("text-counter");
+  // --- text counter: nothing is ever cut; a text over the limit is said so before sending -----
+  var text = $("id_text"), counter = $("text-counter"), tooLong = $("text-too-long");
+  var maxChars = Number(text.getAttribute("data-maxlength")) || 4000;
   function count() {
-    counter.textContent = fmt(t.chars, { count: text.value.length, max: text.getAttribute("maxlength") });
+    var n = text.value.length, over = n - maxChars;
+    counter.textContent = over > 0 ? fmt(t.too_long, { count: n, max: maxChars, over: over })
+      : fmt(t.chars, { count: n, max: maxChars });
+    counter.classList.toggle("over", over > 0);
+    if (over > 0) { text.setAttribute("aria-invalid", "true"); }
+    else if (!document.getElementById("id_text-error")) { text.removeAttribute("aria-invalid"); }
+    if (over <= 0 && tooLong) { tooLong.hidden = true; tooLong.textContent = ""; }
   }
-  text.addEventListener("input", count); count();
+  text.addEventListener("input", count);
+  text.addEventListener("paste", function (e) {
+    var pasted = e.clipboardData ? e.clipboardData.getData("text") : "";
+    var after = text.value.length - (text.selectionEnd - text.selectionStart) + pasted.length;
+    if (after > maxChars && tooLong) {
+      tooLong.hidden = false; tooLong.textContent = fmt(t.pasted_too_long, { count: after, max: maxChars });
+    }
+  });
+  count();
 
   // --- map pin -----------------------------------------------------------------------------------
   var lat = $("id_latitude"), lon = $("id_longitude"), mapNode = $("map"), marker = null, map = null;
+  var pointError = $("point-error"), territory = $("id_territory"), territoryHint = $("territory-hint");
+  var territoryByPoint = false;  // the municipality was chosen from the point, not by hand
+  function valid(a, b) {
+    var x = Number(a), y = Number(b);
+    return a !== "" && b !== "" && isFinite(x) && isFinite(y) && Math.abs(x) <= 90 && Math.abs(y) <= 180;
+  }
+  if (!valid(lat.value, lon.value)) { lat.value = ""; lon.value = ""; }
+  function showPointError(message) {
+    if (!pointError) return;
+    pointError.hidden = !message; pointError.textContent = message || "";
+  }
+  function clearPoint() {
+    lat.value = ""; lon.value = ""; if (marker) { map.removeLayer(marker); marker = null; }
+    showPoint(); saveDraft();
+  }
   function showPoint() {
     var status = $("point-status");
     if (!status) return;
@@ -79,10 +109,7 @@
       status.textContent = fmt(t.point, { lat: Number(lat.value).toFixed(5), lon: Number(lon.value).toFixed(5) }) + " ";
       var remove = document.createElement("button");
       remove.type = "button"; remove.className = "link"; remove.textContent = t.remove_point;
-      remove.addEventListener("click", function () {
-        lat.value = ""; lon.value = ""; if (marker) { map.removeLayer(marker); marker = null; }
-        showPoint(); saveDraft(); lookNearby();
-      });
+      remove.addEventListener("click", function () { clearPoint(); lookNearby(); });
       status.appendChild(remove);
     } else { status.hidden = true; status.textContent = ""; }
   }
@@ -92,12 +119,13 @@
       marker = window.L.marker(latlng, { draggable: true, keyboard: true }).addTo(map);
       marker.on("dragend", function () { place(marker.getLatLng()); });
     } else { marker.setLatLng(latlng); }
-    showPoint(); saveDraft(); lookNearby();
+    showPointError(""); showPoint(); saveDraft(); lookNearby();
   }
   if (mapNode && window.L) {
     var center = [Number(mapNode.dataset.lat), Number(mapNode.dataset.lon)];
-    if (lat.value && lon.value) center = [Number(lat.value), Number(lon.value)];
-    map = window.L.map(mapNode, { zoomControl: false }).setView(center, Number(mapNode.dataset.zoom) || 12);
+    var zoom = Number(mapNode.dataset.zoom) || 8;
+    if (lat.value && lon.value) { center = [Number(lat.value), Number(lon.value)]; zoom = Math.max(zoom, 15); }
+    map = window.L.map(mapNode, { zoomControl: false }).setView(center, zoom);
     window.L.control.zoom({ zoomInTitle: t.zoom_in, zoomOutTitle: t.zoom_out }).addTo(map);
     window.L.tileLayer(mapNode.dataset.tiles, { maxZoom: 19, attribution: mapNode.dataset.attribution }).addTo(map);
     map.on("click", function (e) { place(e.latlng); });
@@ -107,18 +135,35 @@
     if ($("map-hint")) $("map-hint").hidden = true;
   }
   showPoint();
+  if (territory) territory.addEventListener("change", function () {
+    territoryByPoint = false; if (territoryHint) territoryHint.textContent = "";
+  });
 
-  // --- already reported nearby -----------------------------------------------------------------
+  // --- what the point tells: inside the region, the municipality, already reported nearby ------
   var nearby = $("nearby"), timer = null;
   function lookNearby() {
     clearTimeout(timer);
     timer = setTimeout(function () {
-      if (!nearbyUrl || !select.value || !lat.value || !lon.value || !window.fetch) { nearby.hidden = true; return; }
-      var url = nearbyUrl + "?" + new URLSearchParams({ category: select.value, lat: lat.value, lon: lon.value });
-      fetch(url, { headers: { Accept: "application/json" } }).then(function (r) { return r.ok ? r.json() : { items: [] }; })
-        .then(function (data) { renderNearby(data.items || []); })
+      if (!nearbyUrl || !lat.value || !lon.value || !window.fetch) { nearby.hidden = true; return; }
+      var query = { lat: lat.value, lon: lon.value };
+      if (select.value) query.category = select.value;
+      fetch(nearbyUrl + "?" + new URLSearchParams(query), { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : { items: [], inside: true }; })
+        .then(function (data) {
+          if (data.inside === false) {
+            // The pin goes, the message stays next to the map; the map itself remains usable.
+            clearPoint(); showPointError(data.message || mapNode.dataset.outside); nearby.hidden = true; return;
+          }
+          showPointError("");
+          if (territory && data.territory && (!territory.value || territoryByPoint)) {
+            territory.value = String(data.territory.id); territoryByPoint = true;
+            if (territoryHint) territoryHint.textContent = fmt(t.territory_found, { name: data.territory.name });
+            saveDraft();
+          }
+          renderNearby(data.items || []);
+        })
         .catch(function () { nearby.hidden = true; });
-    }, 400);
+    }, 300);
   }
   function renderNearby(items) {
     nearby.textContent = "";
