@@ -141,6 +141,8 @@ MEDIA_URL = "media/"
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "otklik@localhost")
+# How long a worker holds a notice it is sending before another worker may send it again.
+NOTICE_LEASE_SECONDS = env_int("OTKLIK_NOTICE_LEASE_SECONDS", 120, minimum=1)
 
 _queue = env_choice("OTKLIK_QUEUE", "sqlite", {"sqlite", "redis", "immediate"})
 if _queue == "redis":

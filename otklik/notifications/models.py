@@ -47,6 +47,9 @@ class Notice(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    # A worker holds the notice while it sends; a worker that dies leaves the lease to expire, and the
+    # notice is sent again under the same Message-ID / delivery id, so the receiver sees it once.
+    claimed_until = models.DateTimeField(_("claimed by a worker until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notice")

@@ -1,6 +1,12 @@
 """Delivery of notices by e-mail and webhook. A worker because SMTP and remote servers are slow and may
 fail: a failure is recorded, the notice stays unsent with a later next attempt, and the periodic
-retry picks it up again. Claiming the row first means no notice is sent twice, even with several workers."""
+retry picks it up again.
+
+A worker claims a notice with a lease, sends it, and only then marks it sent. Two workers never hold
+the same notice at once; a worker killed mid-send leaves the lease to expire and the notice is sent
+again. Every send carries the notice's own identity (the e-mail's Message-ID, the webhook's
+X-Otklik-Delivery header), so the retry of a send that did arrive is recognised as the same message:
+a crash costs one retry, never a loss and never a second message."""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ import urllib.error
 import urllib.request
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
@@ -21,6 +27,7 @@ from django_tasks import task
 from otklik.notifications.models import Notice
 
 MAX_ATTEMPTS = 10
+# Longer than any send may take (the webhook timeout, a slow SMTP server), short enough to retry soon.
 WEBHOOK_TIMEOUT_S = 10
 log = logging.getLogger(__name__)
 
@@ -47,7 +54,8 @@ def webhook_payload(notice: Notice) -> dict[str, object]:
 def _post_webhook(notice: Notice) -> None:
     assert notice.webhook is not None
     body = json.dumps(webhook_payload(notice), ensure_ascii=False).encode()
-    headers = {"Content-Type": "application/json; charset=utf-8", "X-Otklik-Notice": str(notice.pk)}
+    headers = {"Content-Type": "application/json; charset=utf-8", "X-Otklik-Notice": str(notice.pk),
+               "X-Otklik-Delivery": delivery_id(notice)}
     if notice.webhook.secret:
         digest = hmac.new(notice.webhook.secret.encode(), body, hashlib.sha256).hexdigest()
         headers["X-Otklik-Signature"] = f"sha256={digest}"
@@ -58,30 +66,47 @@ def _post_webhook(notice: Notice) -> None:
                                          None)
 
 
+def delivery_id(notice: Notice) -> str:
+    """The same for every attempt to send one notice: receivers recognise a repeated delivery by it."""
+    domain = settings.SITE_URL.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "otklik"
+    return f"notice-{notice.pk}@{domain}"
+
+
+def _send_email(notice: Notice) -> None:
+    message = EmailMessage(notice.subject, notice.body, settings.DEFAULT_FROM_EMAIL, [notice.email],
+                           headers={"Message-ID": f"<{delivery_id(notice)}>"})
+    message.send()
+
+
+def _claim(notice_id: int, now: dt.datetime) -> bool:
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    lease = dt.timedelta(seconds=settings.NOTICE_LEASE_SECONDS)
+    return bool(
+        Notice.objects.filter(free, pk=notice_id, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+        .update(claimed_until=now + lease, attempts=F("attempts") + 1)
+    )
+
+
 @task()
 def deliver_notice(notice_id: int) -> bool:
-    # Claim the row first: two workers with the same notice never both send it.
     now = timezone.now()
-    claimed = Notice.objects.filter(pk=notice_id, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS).update(
-        sent_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
+    if not _claim(notice_id, now):
         return False
     notice = Notice.objects.select_related("webhook", "appeal", "recipient").get(pk=notice_id)
     try:
         if notice.channel == Notice.Channel.WEBHOOK:
-            if notice.webhook is None or not notice.webhook.is_active:
-                return True
-            _post_webhook(notice)
+            if notice.webhook is not None and notice.webhook.is_active:
+                _post_webhook(notice)
         elif notice.email:
-            send_mail(notice.subject, notice.body, settings.DEFAULT_FROM_EMAIL, [notice.email])
+            _send_email(notice)
     except Exception as exc:  # any failure of the remote side: record it and retry later
-        log.warning("notice %s not delivered: %s", notice_id, exc)
+        log.warning("notice %s not delivered: %s", notice_id, type(exc).__name__)
         Notice.objects.filter(pk=notice_id).update(
-            sent_at=None, last_error=str(exc)[:2000], next_attempt_at=now + _backoff(notice.attempts)
+            claimed_until=None, last_error=str(exc)[:2000], next_attempt_at=now + _backoff(notice.attempts)
         )
         return False
-    Notice.objects.filter(pk=notice_id).update(last_error="", next_attempt_at=None)
+    Notice.objects.filter(pk=notice_id).update(sent_at=timezone.now(), claimed_until=None, last_error="",
+                                               next_attempt_at=None)
     return True
 
 
@@ -89,9 +114,13 @@ def retry_unsent(limit: int = 500, *, now: dt.datetime | None = None) -> int:
     """Enqueue delivery again for e-mail and webhook notices that failed or whose task was lost."""
     now = now or timezone.now()
     lost_before = now - dt.timedelta(minutes=5)
-    due = Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lt=lost_before)
+    # Failed and due again; never tried although old (its task was lost); or held by a worker whose
+    # lease ran out (it died mid-send).
+    due = (Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lt=lost_before)
+           | Q(claimed_until__lt=now))
+    not_held = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
     ids = list(
-        Notice.objects.filter(due, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+        Notice.objects.filter(due, not_held, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
         .filter(Q(channel=Notice.Channel.WEBHOOK) | ~Q(email=""))
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]

@@ -1,5 +1,5 @@
 """The whole working day of an appeal in a real browser: moderator accepts → coordinator assigns →
-executor postpones, then drafts → head returns for rework → executor fixes → head approves and
+executor proposes a postponement, the coordinator confirms it, the executor drafts → head returns for rework → executor fixes → head approves and
 publishes → the applicant's e-mail holds the answer. Every page is screenshotted."""
 
 import datetime as dt
@@ -85,17 +85,31 @@ def test_it_takes_an_appeal_through_the_working_day_to_the_applicants_mailbox(pa
     expect(page.locator("#notices-counter")).to_be_empty()  # marked read in place, the header follows
     screenshot(page, "executor-notices")
     _open_from_queue(page, "mine", number, screenshot, "executor")
-    page.locator("details[data-action=postpone] summary").click()
+    page.locator("details[data-action=propose_postponement] summary").click()
     until = timezone.localdate() + dt.timedelta(days=45)
-    page.fill("#id_postpone-until", until.isoformat())
-    page.locator("details[data-action=postpone] button[type=submit]").click()
-    expect(page.locator("#id_postpone-reason-error")).to_have_text("Обязательное поле.")
+    page.fill("#id_propose_postponement-until", until.isoformat())
+    page.locator("details[data-action=propose_postponement] button[type=submit]").click()
+    expect(page.locator("#id_propose_postponement-reason-error")).to_have_text("Обязательное поле.")
     screenshot(page, "executor-postpone-error")
-    page.fill("#id_postpone-reason", "Ремонт покрытия возможен только после схода снега.")
+    page.fill("#id_propose_postponement-reason", "Ремонт покрытия возможен только после схода снега.")
+    page.locator("details[data-action=propose_postponement] button[type=submit]").click()
+    expect(page.locator("table.deadlines")).to_contain_text("Предложен перенос срока до")
+    _state(page, "execution")  # nothing changes for the applicant until the coordinator decides
+    screenshot(page, "executor-postponement-proposed")
+    _sign_out(page)
+
+    # Coordinator: proposed postponements → card → confirm the proposed date.
+    login(page, "coordinator")
+    _open_from_queue(page, "postponement_proposals", number, screenshot, "coordinator-proposals")
+    page.locator("details[data-action=postpone] summary").click()
+    expect(page.locator("#id_postpone-until")).to_have_value(until.isoformat())
     page.locator("details[data-action=postpone] button[type=submit]").click()
     _state(page, "postponed")
     expect(page.locator("table.deadlines")).to_contain_text(until.strftime("%d.%m.%Y"))
-    screenshot(page, "executor-postponed")
+    screenshot(page, "coordinator-postponed")
+    _sign_out(page)
+    login(page, "executor")
+    _open_from_queue(page, "mine", number, screenshot, "executor-again")
 
     # … then drafts the answer from a template, previews it and sends it for approval.
     page.select_option("#answer-template", label="Ремонт дорожного покрытия")
@@ -152,7 +166,8 @@ def test_it_takes_an_appeal_through_the_working_day_to_the_applicants_mailbox(pa
     assert letters and number in letters[-1].subject
     assert "Яму засыплют щебнем до 20 марта, покрытие восстановят до 31 мая." in letters[-1].body
     actions = list(appeal.events.values_list("action", flat=True))
-    assert actions == ["submit", "register", "accept", "assign", "postpone", "send_for_approval",
+    assert actions == ["submit", "register", "accept", "assign", "propose_postponement", "postpone",
+                       "send_for_approval",
                        "return_for_rework", "send_for_approval", "approve", "publish"]
 
 
