@@ -19,11 +19,11 @@ import urllib.error
 import urllib.request
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
 
+from otklik.notifications.emails import email_message
 from otklik.notifications.models import Notice
 
 MAX_ATTEMPTS = 10
@@ -73,9 +73,8 @@ def delivery_id(notice: Notice) -> str:
 
 
 def _send_email(notice: Notice) -> None:
-    message = EmailMessage(notice.subject, notice.body, settings.DEFAULT_FROM_EMAIL, [notice.email],
-                           headers={"Message-ID": f"<{delivery_id(notice)}>"})
-    message.send()
+    # A plain-text part and an HTML part; a quoted answer is formatted in both (notifications/emails.py).
+    email_message(notice, headers={"Message-ID": f"<{delivery_id(notice)}>"}).send()
 
 
 def _claim(notice_id: int, now: dt.datetime) -> bool:

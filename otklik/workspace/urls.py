@@ -12,6 +12,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("appeals/<int:pk>/", views.appeal_card, name="appeal"),
     path("appeals/<int:pk>/act/<slug:action>/", views.appeal_act, name="appeal_act"),
+    path("appeals/<int:pk>/files/<int:attachment_id>/", views.appeal_file, name="appeal_file"),
     path("appeals/<int:pk>/answer-template/", views.answer_template, name="answer_template"),
     path("answer-preview/", views.answer_preview, name="answer_preview"),
     path("bulk/", views.bulk, name="bulk"),

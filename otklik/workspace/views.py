@@ -8,15 +8,17 @@ with ordinary requests (POST, then a redirect).
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +32,8 @@ from otklik.appeals.lifecycle import Action
 from otklik.appeals.models import Appeal
 from otklik.appeals.services import AppealError
 from otklik.core.text import fill_placeholders
+from otklik.intake import selectors as intake_selectors
+from otklik.intake.models import Attachment
 from otklik.notifications import selectors as notice_selectors
 from otklik.notifications import services as notice_services
 from otklik.registry import selectors as registry_selectors
@@ -130,7 +134,10 @@ def _organization_choices(user: User, org_ids: frozenset[int] | None) -> Any:
 
 
 def _rows(page: Any, now: dt.datetime) -> list[dict[str, Any]]:
-    return [{"appeal": appeal, "due": presentation.due_tone(appeal, now)} for appeal in page.object_list]
+    return [{"appeal": appeal, "due": presentation.due_tone(appeal, now),
+             "age": presentation.age(appeal.received_at, now), "holder": presentation.holder(appeal),
+             "place": presentation.place(appeal), "state": presentation.state_label(appeal.state)}
+            for appeal in page.object_list]
 
 
 class _CountedPaginator(Paginator):
@@ -254,6 +261,8 @@ def _card_context(request: HttpRequest, appeal: Appeal, *, bound: ActionForm | N
         "draft_html": render_answer(appeal.draft_answer) if appeal.draft_answer else "",
         "answer_html": render_answer(appeal.answer_text) if appeal.answer_text else "",
         "intermediate_html": render_answer(appeal.intermediate_text) if appeal.intermediate_text else "",
+        "attachments": list(intake_selectors.attachments_of(appeal)),
+        "map": {"tiles": settings.PORTAL_MAP_TILE_URL, "attribution": settings.PORTAL_MAP_ATTRIBUTION},
         "flash": flash,
         # A refused form that is no longer offered (the appeal changed meanwhile) still says why.
         "stray_errors": list(bound.non_field_errors()) if bound is not None and bound.action not in names else [],
@@ -332,6 +341,45 @@ def _render_card(request: HttpRequest, appeal: Appeal, *, bound: ActionForm | No
         return render(request, "workspace/_appeal_card.html", context, status=status)
     context["nav"] = _nav(request)
     return render(request, "workspace/appeal.html", context, status=status)
+
+
+THUMBNAIL_PX = 320
+
+
+def _thumbnail(item: Attachment) -> HttpResponse | None:
+    """A small JPEG of a photo for the card's gallery; None when Pillow cannot read it."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with item.file.open("rb") as fh, Image.open(fh) as image:
+            image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+            out = io.BytesIO()
+            image.convert("RGB").save(out, format="JPEG", quality=82)
+    except (OSError, UnidentifiedImageError, ValueError):
+        return None
+    return HttpResponse(out.getvalue(), content_type="image/jpeg")
+
+
+@staff_required
+@require_GET
+def appeal_file(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+    """A file of the appeal, for staff who may open the appeal: ``?size=thumb`` a small picture of a
+    photo, ``?download=1`` as a download, else shown in the browser (photos) or downloaded (documents)."""
+    appeal = selectors.appeal_for_user(_user(request), pk)
+    item = intake_selectors.attachments_of(appeal).filter(pk=attachment_id).first() if appeal else None
+    if item is None or not item.file:
+        return _not_found(request)
+    thumbnail = _thumbnail(item) if item.is_image and request.GET.get("size") == "thumb" else None
+    response: HttpResponse | FileResponse
+    if thumbnail is not None:
+        response = thumbnail
+    else:
+        download = request.GET.get("download") == "1" or not item.is_image
+        response = FileResponse(item.file.open("rb"), content_type=item.content_type or "application/octet-stream",
+                                as_attachment=download, filename=item.original_name or "file")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return cast(HttpResponse, response)  # a streamed file is as good as a page to the decorators
 
 
 @staff_required

@@ -32,7 +32,7 @@ class VisibleText(HTMLParser):
         self._skip = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in {"script", "style"}:
+        if tag in {"script", "style", "kbd"}:  # key names (j, k, Enter) are not words
             self._skip += 1
         attributes = dict(attrs)
         for name in SHOWN_ATTRIBUTES & attributes.keys():
@@ -43,7 +43,7 @@ class VisibleText(HTMLParser):
             self.parts.append(attributes["hx-confirm"] or "")
 
     def handle_endtag(self, tag):
-        if tag in {"script", "style"} and self._skip:
+        if tag in {"script", "style", "kbd"} and self._skip:
             self._skip -= 1
 
     def handle_data(self, data):
