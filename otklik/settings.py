@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "django_tasks",
     "django_htmx",  # ships htmx as a static file (workspace pages)
+    "ninja",  # serves Swagger UI of /api/docs from its own static files, not from a CDN
     "otklik.core",
     "otklik.accounts",
     "otklik.registry",
@@ -116,6 +117,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
+# A refused form gets the site's Russian page, not Django's English one (which speaks of DEBUG).
+CSRF_FAILURE_VIEW = "otklik.core.errors.csrf_failure"
 LOGIN_REDIRECT_URL = "workspace:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
