@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "otklik.core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -92,7 +93,10 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     try:
-        _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))
+        # A pooled connection is checked before reuse: after a database restart the first request
+        # reconnects instead of failing on a dead socket.
+        _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0),
+                                    conn_health_checks=True)
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL: {exc}") from None
     if _db.get("ENGINE") != "django.db.backends.postgresql":
@@ -192,6 +196,10 @@ except ValueError:
     raise ImproperlyConfigured("OTKLIK_MAP_LAT / OTKLIK_MAP_LON: expected numbers") from None
 PORTAL_UPLOAD_MAX_BYTES = env_int("OTKLIK_UPLOAD_MAX_MB", 10, minimum=1, maximum=100) * 1024 * 1024
 PORTAL_UPLOAD_MAX_FILES = env_int("OTKLIK_UPLOAD_MAX_FILES", 5, minimum=0, maximum=20)
+# Files are kept before the form is sent: bounded per form and per client (hashed address) per hour.
+PORTAL_UPLOAD_MAX_BYTES_PER_FORM = env_int("OTKLIK_UPLOAD_FORM_MAX_MB", 20, minimum=1, maximum=500) * 1024 * 1024
+PORTAL_UPLOAD_MAX_BYTES_PER_CLIENT_HOUR = env_int("OTKLIK_UPLOAD_CLIENT_HOUR_MAX_MB", 40, minimum=1,
+                                                  maximum=5000) * 1024 * 1024
 PORTAL_NEARBY_RADIUS_M = env_int("OTKLIK_NEARBY_RADIUS_M", 300, minimum=10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 OPEN311_JURISDICTION_ID = env_str("OTKLIK_OPEN311_JURISDICTION", "")

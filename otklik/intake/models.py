@@ -171,6 +171,8 @@ class Attachment(models.Model):
     original_name = models.CharField(_("file name"), max_length=255, blank=True)
     size = models.PositiveIntegerField(_("size, bytes"), default=0)
     sha256 = models.CharField(_("checksum"), max_length=64, blank=True)
+    # A keyed hash of the uploader's address (never the address itself): the per-client quota counts by it.
+    client = models.CharField(_("uploader (hashed)"), max_length=32, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

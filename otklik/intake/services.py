@@ -8,10 +8,13 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import User
@@ -19,7 +22,7 @@ from otklik.appeals.lifecycle import Regime
 from otklik.appeals.models import Appeal, Channel
 from otklik.appeals.services import appeal_submit
 from otklik.intake.models import ApiKey, Attachment, ConsentText, Follower, Submission
-from otklik.intake.uploads import check_upload
+from otklik.intake.uploads import UploadRefused, check_upload
 from otklik.registry.models import Category, Organization, Territory
 
 DEFAULT_CONSENT_VERSION = "1"
@@ -41,15 +44,36 @@ def consent_current() -> ConsentText:
     return consent
 
 
-def attachment_store(*, upload: UploadedFile, draft_key: str) -> Attachment:
-    """Check and keep one uploaded file under the form's key; raises UploadRefused."""
+def client_fingerprint(address: str) -> str:
+    """A keyed hash of a client's address: enough to count its uploads, useless to identify it."""
+    return salted_hmac("otklik.intake.client", address or "-", algorithm="sha256").hexdigest()[:32]
+
+
+def attachment_store(*, upload: UploadedFile, draft_key: str, client: str = "") -> Attachment:
+    """Check and keep one uploaded file under the form's key; raises UploadRefused.
+
+    Files are kept before the form is sent (so a mistake elsewhere does not make the citizen upload
+    again), which is why anonymous uploads are bounded: per form key, and per client in an hour."""
     checked = check_upload(upload)
     existing = Attachment.objects.filter(draft_key=draft_key, sha256=checked.sha256).first()
     if existing is not None:
         return existing  # the same file sent again with a retried form
+    size = len(checked.content)
+    kept = Attachment.objects.filter(draft_key=draft_key, appeal=None).aggregate(total=Sum("size"))["total"] or 0
+    if kept + size > settings.PORTAL_UPLOAD_MAX_BYTES_PER_FORM:
+        raise UploadRefused(_("The files of one message may take at most %(mb)s MB in all.")
+                            % {"mb": settings.PORTAL_UPLOAD_MAX_BYTES_PER_FORM // (1024 * 1024)})
+    fingerprint = client_fingerprint(client) if client else ""
+    if fingerprint:
+        hour_ago = timezone.now() - dt.timedelta(hours=1)
+        recent = Attachment.objects.filter(client=fingerprint, appeal=None, created_at__gte=hour_ago).aggregate(
+            total=Sum("size"))["total"] or 0
+        if recent + size > settings.PORTAL_UPLOAD_MAX_BYTES_PER_CLIENT_HOUR:
+            raise UploadRefused(_("Too many files were sent from your address in the last hour: send the message, "
+                                  "or try again later."))
     attachment = Attachment(
         draft_key=draft_key, kind=checked.kind, content_type=checked.content_type,
-        original_name=checked.original_name, size=len(checked.content), sha256=checked.sha256,
+        original_name=checked.original_name, size=size, sha256=checked.sha256, client=fingerprint,
     )
     attachment.file.save(f"upload{checked.extension}", ContentFile(checked.content), save=False)
     attachment.save()
@@ -63,7 +87,7 @@ def attachment_discard(*, draft_key: str, attachment_id: int) -> None:
         attachment.delete()
 
 
-def attachments_purge_abandoned(*, older_than: dt.timedelta = dt.timedelta(days=2)) -> int:
+def attachments_purge_abandoned(*, older_than: dt.timedelta = dt.timedelta(hours=3)) -> int:
     """Delete files uploaded with a form that was never sent: they belong to no appeal, and keeping
     them would keep personal data nobody needs."""
     cutoff = timezone.now() - older_than

@@ -175,7 +175,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         for upload in uploads:
             # Each good file is kept at once, so a mistake elsewhere does not make the citizen send it again.
             try:
-                attachment_store(upload=upload, draft_key=f"portal:{key}")
+                attachment_store(upload=upload, draft_key=f"portal:{key}", client=request.META.get("REMOTE_ADDR", ""))
             except UploadRefused as exc:
                 file_errors.append(exc.message)
     if file_errors:

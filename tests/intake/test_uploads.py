@@ -87,3 +87,41 @@ def test_it_purges_files_of_forms_that_were_never_sent():
         assert attachments_purge_abandoned() == 1
     assert list(Attachment.objects.values_list("pk", flat=True)) == [fresh.pk]
     assert not os.path.exists(path)
+
+
+def _pdf(n: int) -> bytes:
+    return b"%PDF-1.7\n" + bytes([n]) * 400_000
+
+
+@pytest.mark.django_db
+def test_uploads_before_sending_are_bounded_per_form(settings):
+    settings.PORTAL_UPLOAD_MAX_BYTES_PER_FORM = 1024 * 1024
+    attachment_store(upload=upload("1.pdf", _pdf(1)), draft_key="portal:a", client="10.0.0.1")
+    attachment_store(upload=upload("2.pdf", _pdf(2)), draft_key="portal:a", client="10.0.0.1")
+    with pytest.raises(UploadRefused) as refused:
+        attachment_store(upload=upload("3.pdf", _pdf(3)), draft_key="portal:a", client="10.0.0.1")
+    assert refused.value.message == "Файлы одного сообщения могут занимать не более 1 МБ."
+    assert Attachment.objects.filter(draft_key="portal:a").count() == 2
+
+
+@pytest.mark.django_db
+def test_uploads_before_sending_are_bounded_per_client_and_hour_whatever_the_form_key(settings):
+    settings.PORTAL_UPLOAD_MAX_BYTES_PER_CLIENT_HOUR = 1024 * 1024
+    for n in range(2):
+        attachment_store(upload=upload(f"{n}.pdf", _pdf(n)), draft_key=f"portal:k{n}", client="10.0.0.1")
+    with pytest.raises(UploadRefused):
+        attachment_store(upload=upload("4.pdf", _pdf(4)), draft_key="portal:k4", client="10.0.0.1")
+    # Another client is not affected, and the address itself is never stored.
+    other = attachment_store(upload=upload("5.pdf", _pdf(5)), draft_key="portal:k5", client="10.0.0.2")
+    assert other.client and "10.0.0.2" not in other.client
+    with time_machine.travel(dt.timedelta(hours=1, minutes=1)):
+        attachment_store(upload=upload("6.pdf", _pdf(6)), draft_key="portal:k6", client="10.0.0.1")
+
+
+@pytest.mark.django_db
+def test_files_of_forms_never_sent_are_purged_within_hours():
+    start = dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        attachment_store(upload=upload("фото.png", png_bytes()), draft_key="portal:old")
+    with time_machine.travel(start + dt.timedelta(hours=4), tick=False):
+        assert attachments_purge_abandoned() == 1
