@@ -1436,6 +1436,62 @@ class Simulation:
                                         department=department, reason=reason, now=now)
 
 
+# --- answer templates -------------------------------------------------------------------------------
+
+# (category code or None for every category, title, text, for an intermediate answer)
+ANSWER_TEMPLATES: list[tuple[str | None, str, str, bool]] = [
+    (None, "Общий ответ: вопрос решён",
+     "Уважаемый(ая) {applicant}!\n\nВаше сообщение № {number} от {received} рассмотрено.\n\n"
+     "Сообщаем, что …\n\nС уважением,\n{organization}", False),
+    (None, "Промежуточный ответ: нужны работы",
+     "Ваше сообщение № {number} принято в работу. Для решения вопроса нужны работы подрядной организации; "
+     "окончательный ответ будет дан до **{due}**.", True),
+    ("roads", "Дороги: ремонт выполнен",
+     "Уважаемый(ая) {applicant}!\n\nПо вашему сообщению № {number} от {received} о состоянии дороги по адресу "
+     "{address} выполнен ямочный ремонт покрытия.\n\n- дефект устранён: …\n- гарантийный срок подрядчика: "
+     "3 года\n\nПлан ремонта дорог опубликован на [сайте](https://example.org/dorogi).\n\nС уважением,\n"
+     "{organization}", False),
+    ("roads", "Дороги: ремонт включён в план",
+     "Уважаемый(ая) {applicant}!\n\nУчасток по адресу {address} включён в план ремонта на **…**. До ремонта "
+     "опасное место огорожено и обозначено знаками.\n\nС уважением,\n{organization}", False),
+    ("housing", "ЖКХ: управляющая компания предписание получила",
+     "Уважаемый(ая) {applicant}!\n\nПо вашему сообщению № {number} управляющей организации выдано предписание "
+     "устранить нарушение до **…**. Исполнение проверит жилищная инспекция.\n\nС уважением,\n{organization}",
+     False),
+    ("blag", "Благоустройство: работы выполнены",
+     "Уважаемый(ая) {applicant}!\n\nПо адресу {address} выполнены работы по благоустройству:\n\n- …\n- …\n\n"
+     "Благодарим за сообщение.\n\nС уважением,\n{organization}", False),
+    ("transport", "Транспорт: перевозчику указано на нарушение",
+     "Уважаемый(ая) {applicant}!\n\nФакты, изложенные в сообщении № {number}, подтвердились. Перевозчику "
+     "направлено требование соблюдать расписание; за повторное нарушение договором предусмотрен штраф.\n\n"
+     "С уважением,\n{organization}", False),
+    ("health", "Здравоохранение: проверка проведена",
+     "Уважаемый(ая) {applicant}!\n\nПо вашему сообщению № {number} проведена проверка. …\n\n"
+     "Записаться к врачу можно на портале [Госуслуг](https://www.gosuslugi.ru).\n\nС уважением,\n"
+     "{organization}", False),
+    ("edu", "Образование: ответ по существу",
+     "Уважаемый(ая) {applicant}!\n\nПо вашему сообщению № {number} сообщаем: …\n\nС уважением,\n"
+     "{organization}", False),
+    ("eco", "Экология: нарушение устранено",
+     "Уважаемый(ая) {applicant}!\n\nПо адресу {address} проведено обследование; несанкционированная свалка "
+     "ликвидирована **…**. Виновные привлечены к ответственности.\n\nС уважением,\n{organization}", False),
+    ("social", "Соцзащита: разъяснение о мерах поддержки",
+     "Уважаемый(ая) {applicant}!\n\nРазъясняем порядок назначения меры поддержки:\n\n1. подайте заявление в "
+     "центр социального обслуживания или на портале Госуслуг;\n2. приложите документы: …;\n3. решение "
+     "принимается в течение 10 рабочих дней.\n\nС уважением,\n{organization}", False),
+]
+
+
+def _build_answer_templates(categories: dict[str, Category]) -> None:
+    from otklik.workspace.models import AnswerTemplate
+
+    AnswerTemplate.objects.bulk_create([
+        AnswerTemplate(category=categories[code] if code else None, title=title, body=body,
+                       is_intermediate=intermediate, position=number)
+        for number, (code, title, body, intermediate) in enumerate(ANSWER_TEMPLATES)
+    ])
+
+
 # --- the entry points -------------------------------------------------------------------------------
 
 
@@ -1478,6 +1534,7 @@ def build_demo(
     organizations = _build_organizations(rng, names, territories, now)
     staff, absences, citizen = _build_people(rng, names, organizations, today)
     categories, leaves = _build_categories(territories, organizations)
+    _build_answer_templates(categories)
     registry = Registry(territories=territories, organizations=organizations, categories=categories, leaves=leaves,
                         staff=staff, absences=absences, citizen=citizen)
 

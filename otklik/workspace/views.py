@@ -109,6 +109,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "roles": roles, "nav": nav, "queues": [(view, _queue_url(view)) for view in nav],
         "region_wide": has_region_wide_view(user),
         "can_read_reports": report_scope(user).allowed,
+        # Only links the user can open are shown (overdue_by_organization checks the same role).
+        "can_see_overdue_by_organization": any(c.role == Role.REGIONAL_COORDINATOR for c in caps),
     })
 
 
