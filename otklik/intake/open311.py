@@ -9,8 +9,10 @@ extension ``servicerequestupdates`` lists status changes for clients that poll."
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,23 +24,33 @@ from django.core.validators import EmailValidator, URLValidator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from otklik.appeals.lifecycle import OPEN_STATES, Action, State
 from otklik.appeals.models import Appeal, AppealEvent
 from otklik.appeals.services import AppealError
+from otklik.core import versions
 from otklik.intake import selectors
 from otklik.intake.models import Attachment, ServiceAttribute, Submission
 from otklik.intake.redact import redact
 from otklik.intake.services import api_key_find, intake_submit, new_token
-from otklik.registry.models import Category
+from otklik.registry.models import Category, RegionSettings
+from otklik.registry.selectors import region_settings
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-23T00:00:00Z"
 MAX_DESCRIPTION = 4000
 MAX_RESULTS = 1000
+# The spec leaves paging to the server; 100 rows answer most clients and keep a page small.
+DEFAULT_PAGE_SIZE = 100
+SERVICES_VERSION = "open311.services"
+# A process keeps the rendered services list until the version changes or this many seconds pass
+# (bulk writes that bypass the version, e.g. a raw import, are then seen within a minute).
+SERVICES_CACHE_SECONDS = 60
+_services_cache: dict[str, tuple[int, float, bytes, str]] = {}
 MAX_RANGE = dt.timedelta(days=90)
 CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 # The XML element of one item of each list (the Spark convention maps lists to JSON arrays).
@@ -178,8 +190,8 @@ def _attributes_of(category: Category) -> QuerySet[ServiceAttribute]:
     return ServiceAttribute.objects.filter(category=category).order_by("order", "code")
 
 
-def _service(category: Category, with_metadata: set[int]) -> dict[str, Any]:
-    days = category.effective_answer_days
+def _service(category: Category, with_metadata: set[int], region: RegionSettings) -> dict[str, Any]:
+    days = category.answer_days_in(region)
     return {
         "service_code": category.code,
         "service_name": category.name,
@@ -191,14 +203,38 @@ def _service(category: Category, with_metadata: set[int]) -> dict[str, Any]:
     }
 
 
-@endpoint(("GET",))
-def services(request: HttpRequest, fmt: str) -> HttpResponse:
+def _services_body(fmt: str) -> bytes:
     with_children = set(Category.objects.filter(is_active=True, parent__isnull=False).values_list("parent_id",
                                                                                                    flat=True))
     with_metadata = set(ServiceAttribute.objects.filter(variable=True).values_list("category_id", flat=True))
-    rows = [_service(c, with_metadata) for c in _services().order_by("parent__name", "name")
+    region = region_settings()
+    rows = [_service(c, with_metadata, region) for c in _services().order_by("parent__name", "name")
             if c.pk not in with_children]
-    return render(fmt, "services", rows)
+    return render(fmt, "services", rows).content
+
+
+@endpoint(("GET",))
+def services(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The list changes only when categories, their attributes or the region's terms change: one read
+    of a version counter answers a repeat (304 with ETag) or serves the list this process rendered."""
+    version, changed_at = versions.current(SERVICES_VERSION)
+    key = f"{fmt}:{translation.get_language()}:{settings.OPEN311_SERVICE_TYPE}"
+    cached = _services_cache.get(key)
+    if cached is None or cached[0] != version or time.monotonic() - cached[1] > SERVICES_CACHE_SECONDS:
+        body = _services_body(fmt)
+        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        cached = (version, time.monotonic(), body, etag)
+        _services_cache[key] = cached
+    _version, _at, body, etag = cached
+    if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=0, must-revalidate"
+    if changed_at is not None:
+        response["Last-Modified"] = http_date(changed_at.timestamp())
+    return response
 
 
 def _attribute(attribute: ServiceAttribute) -> dict[str, Any]:
@@ -473,11 +509,28 @@ def _get_requests(request: HttpRequest, fmt: str) -> HttpResponse:
             qs = qs.filter(state__in=open_values)
         elif statuses == {"closed"}:
             qs = qs.exclude(state__in=open_values)
-    page_size = _int_param(request, "page_size", MAX_RESULTS, 1, MAX_RESULTS)
+    page_size = _int_param(request, "page_size", min(DEFAULT_PAGE_SIZE, MAX_RESULTS), 1, MAX_RESULTS)
     page = _int_param(request, "page", 1, 1, 10_000)
-    rows = list(qs.order_by("-received_at", "-id")[(page - 1) * page_size: page * page_size])
+    # One row more than the page tells whether a next page exists, without counting the whole range.
+    rows = list(qs.order_by("-received_at", "-id")[(page - 1) * page_size: page * page_size + 1])
+    has_next = len(rows) > page_size
+    rows = rows[:page_size]
     media = _media_urls(rows)
-    return render(fmt, "service_requests", [_request_row(a, media=media.get(a.pk, "")) for a in rows])
+    response = render(fmt, "service_requests", [_request_row(a, media=media.get(a.pk, "")) for a in rows])
+    links = []
+    if has_next:
+        links.append(f'<{_page_url(request, page + 1, page_size)}>; rel="next"')
+    if page > 1:
+        links.append(f'<{_page_url(request, page - 1, page_size)}>; rel="prev"')
+    if links:
+        response["Link"] = ", ".join(links)
+    return response
+
+
+def _page_url(request: HttpRequest, page: int, page_size: int) -> str:
+    query = request.GET.copy()
+    query["page"], query["page_size"] = str(page), str(page_size)
+    return request.build_absolute_uri(request.path) + "?" + query.urlencode()
 
 
 def _int_param(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:

@@ -1,0 +1,64 @@
+"""Issue 17 §2: services.json is served from a version-checked cache with ETag and Last-Modified and
+follows category changes at once; requests.json pages by 100 with a Link header, and the number of
+queries of a page does not grow with its rows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.intake.test_open311 import submit_public
+
+pytestmark = pytest.mark.django_db(transaction=True)
+BASE = "/open311/v2"
+
+
+def test_services_are_revalidated_by_etag_and_follow_a_category_change(client, citizens):
+    first = client.get(f"{BASE}/services.json")
+    etag = first["ETag"]
+    assert first.status_code == 200 and etag and first["Last-Modified"]
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(f"{BASE}/services.json", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and not again.content
+    assert len(queries) == 1  # the version counter only
+    citizens.heating.name = "Нет отопления в доме"
+    citizens.heating.save()
+    changed = client.get(f"{BASE}/services.json", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert "Нет отопления в доме" in changed.content.decode()
+
+
+def test_services_answer_with_a_bounded_number_of_queries(client, citizens):
+    from tests import factories as f
+
+    for i in range(15):
+        f.category(f"Категория {i}", days=30)
+    from otklik.core import versions
+    from otklik.intake.open311 import SERVICES_VERSION
+
+    versions.bump(SERVICES_VERSION)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"{BASE}/services.json").status_code == 200
+    assert len(queries) <= 6
+
+
+def test_requests_are_paged_by_100_with_a_link_to_the_next_page(client, citizens):
+    for i in range(102):
+        submit_public(citizens, f"Яма {i}", lat=55.7 + i / 10000)
+    first = client.get(f"{BASE}/requests.json")
+    assert len(first.json()) == 100
+    assert 'rel="next"' in first["Link"] and "page=2" in first["Link"] and "prev" not in first["Link"]
+    second = client.get(f"{BASE}/requests.json", {"page": 2})
+    assert len(second.json()) == 2 and 'rel="prev"' in second["Link"] and "next" not in second["Link"]
+    assert not {r["service_request_id"] for r in first.json()} & {r["service_request_id"] for r in second.json()}
+
+
+def test_a_page_of_requests_takes_the_same_number_of_queries_for_5_and_50_rows(client, citizens):
+    def queries_for(page_size):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"{BASE}/requests.json", {"page_size": page_size})
+        assert len(response.json()) == page_size
+        return len(queries)
+
+    for i in range(50):
+        submit_public(citizens, f"Яма {i}", lat=55.7 + i / 10000)
+    assert queries_for(5) == queries_for(50)
