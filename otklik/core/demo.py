@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import random
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +50,12 @@ DEFAULT_SEED = 20261123
 HISTORY_DAYS = 60
 CLASSIFIER_VERSION = "2024"
 EMAIL_DOMAIN = "severnaya.example"  # RFC 2606: never delivered anywhere
+# The organisations' SSTU.RF department GUIDs are derived from their keys (invented, but stable).
+SSTU_NAMESPACE = uuid.UUID("5e7e4a1c-3f0b-4c5d-9a51-6f1d2b0c9e01")
+
+
+def sstu_guid(key: str) -> str:
+    return str(uuid.uuid5(SSTU_NAMESPACE, key))
 
 
 class DemoError(Exception):
@@ -286,7 +293,9 @@ class NameMaker:
 
 CLASSIFIER: list[tuple[str, str]] = [
     # A few codes of the federal thematic classifier (ТОТКО) to show the mapping; the full, current
-    # classifier is imported from its official file.
+    # classifier is imported from its official file. Every category has one (a subcategory without its
+    # own takes its parent's), so that the SSTU.RF export of the demo is valid.
+    ("0001.0000.0000.0000", "Государство, общество, политика"),
     ("0002.0000.0000.0000", "Социальная сфера"),
     ("0003.0000.0000.0000", "Экономика"),
     ("0004.0000.0000.0000", "Оборона, безопасность, законность"),
@@ -387,7 +396,7 @@ CATEGORIES: list[CategorySpec] = [
            classifier="0005.0005.0056.1149", public=False),
     )),
     _c("blag", "Благоустройство", "двор, благоустройство, территория", region_org="mingkh", local="muni",
-       children=(
+       classifier="0005.0005.0056.0000", children=(
         _c("blag.lighting", "Уличное освещение", "фонарь, освещение, темно",
            "На {addr} не горят фонари, вечером идти страшно, особенно детям из школы.",
            "Вдоль дороги к дому {addr} нет ни одного фонаря. Просим установить освещение.",
@@ -410,7 +419,7 @@ CATEGORIES: list[CategorySpec] = [
            local="muni"),
     )),
     _c("transport", "Общественный транспорт", "автобус, маршрут, транспорт", region_org="mintrans", local="avto",
-       children=(
+       classifier="0003.0000.0000.0000", children=(
         _c("transport.routes", "Маршруты и расписание", "расписание, маршрут, интервал",
            "Автобус от остановки на {addr} ходит раз в час вместо заявленных двадцати минут.",
            "Просим вернуть рейс в 6:40 от {addr}, люди не успевают на работу к восьми.",
@@ -424,7 +433,8 @@ CATEGORIES: list[CategorySpec] = [
            "Остановочный павильон на {addr} разбит, стёкла выбиты.",
            local="muni"),
     )),
-    _c("health", "Здравоохранение", "больница, поликлиника, врач", region_org="minzdrav", local="gbuz", children=(
+    _c("health", "Здравоохранение", "больница, поликлиника, врач", region_org="minzdrav", local="gbuz",
+       classifier="0002.0000.0000.0000", children=(
         _c("health.appointment", "Запись к врачу", "запись, талон, врач-специалист",
            "Не могу записаться к эндокринологу в поликлинике на {addr}, талонов нет на месяц вперёд.",
            "В регистратуре поликлиники на {addr} невозможно дозвониться, запись через портал тоже недоступна.",
@@ -441,7 +451,8 @@ CATEGORIES: list[CategorySpec] = [
            "В фельдшерско-акушерском пункте на {addr} уже полгода нет фельдшера.",
            local="gbuz"),
     )),
-    _c("edu", "Образование", "школа, детский сад, образование", region_org="minobr", children=(
+    _c("edu", "Образование", "школа, детский сад, образование", region_org="minobr", classifier="0002.0000.0000.0000",
+       children=(
         _c("edu.kindergarten", "Детские сады", "детский сад, очередь в сад, группа",
            "Ребёнку три года, а места в детском саду рядом с домом {addr} так и не дали.",
            "В детском саду на {addr} в группах холодно, дети болеют.",
@@ -453,7 +464,8 @@ CATEGORIES: list[CategorySpec] = [
            "Не могу войти в электронный дневник ребёнка, школа на {addr} ссылается на сбой в системе.",
            "В электронном дневнике школы на {addr} оценки не выставляются неделями."),
     )),
-    _c("eco", "Экология", "экология, загрязнение, природа", region_org="mineco", children=(
+    _c("eco", "Экология", "экология, загрязнение, природа", region_org="mineco", classifier="0003.0000.0000.0000",
+       children=(
         _c("eco.dumps", "Несанкционированные свалки", "свалка, мусор в лесу",
            "За домом {addr} в лесу образовалась стихийная свалка, туда возят строительный мусор.",
            "На берегу у {addr} свалка покрышек и бытового мусора.",
@@ -466,7 +478,7 @@ CATEGORIES: list[CategorySpec] = [
            "На озере у {addr} масляные пятна на воде, погибла рыба."),
     )),
     _c("social", "Социальная защита", "пособие, льгота, социальная помощь", region_org="minsoc", local="kcso",
-       public=False, children=(
+       public=False, classifier="0002.0000.0000.0000", children=(
         _c("social.benefits", "Пособия и выплаты", "пособие, выплата, компенсация",
            "Единое пособие на ребёнка не пришло в этом месяце, заявление подавала в МФЦ на {addr}.",
            "Мне как пенсионеру, проживающему по адресу {addr}, отказали в компенсации расходов на ЖКУ.",
@@ -480,7 +492,8 @@ CATEGORIES: list[CategorySpec] = [
            "Прошу оформить социальное обслуживание на дому для одинокого соседа с {addr}.",
            local="kcso", public=False),
     )),
-    _c("culture", "Культура и спорт", "культура, спорт, клуб, библиотека", region_org="minkult", children=(
+    _c("culture", "Культура и спорт", "культура, спорт, клуб, библиотека", region_org="minkult",
+       classifier="0002.0000.0000.0000", children=(
         _c("culture.venues", "Учреждения культуры", "дом культуры, библиотека, музей",
            "В доме культуры на {addr} протекает крыша, кружки перестали работать.",
            "Библиотеку на {addr} закрыли на ремонт два года назад и до сих пор не открыли."),
@@ -488,14 +501,15 @@ CATEGORIES: list[CategorySpec] = [
            "Просим залить каток во дворе у {addr}, как было в прошлые годы.",
            "Спортивная площадка у школы на {addr} закрыта для жителей по выходным."),
     )),
-    _c("telecom", "Связь и интернет", "связь, интернет, сотовая сеть", region_org="kom", children=(
+    _c("telecom", "Связь и интернет", "связь, интернет, сотовая сеть", region_org="kom",
+       classifier="0003.0000.0000.0000", children=(
         _c("telecom.mobile", "Мобильная связь и интернет", "нет связи, мобильный интернет, вышка",
            "В {addr} нет мобильной связи, чтобы позвонить, нужно выходить на дорогу.",
            "Мобильный интернет на {addr} не работает с начала месяца."),
     )),
     _c("other", "Иное", "прочее", "Прошу разъяснить, куда обращаться по вопросу регистрации по месту жительства "
        "на {addr}.", "Хочу предложить установить информационный стенд о работе администрации у {addr}.",
-       region_org="kom"),
+       region_org="kom", classifier="0001.0000.0000.0000"),
 ]
 
 ANSWERS: dict[str, list[str]] = {
@@ -578,11 +592,11 @@ SPAM_TEXTS = {
     "insufficient_data": "Всё плохо, сделайте уже что-нибудь.",
     "obscene": "Сколько можно терпеть этих бездельников, одни ***** кругом!",
 }
-TRANSFER_BODIES = [
+TRANSFER_BODIES = [  # (body outside the platform, reason, its SSTU.RF department GUID)
     ("Государственная жилищная инспекция Северной области", "Вопрос о нарушении правил содержания дома относится "
-     "к компетенции жилищной инспекции."),
+     "к компетенции жилищной инспекции.", sstu_guid("outside:gzhi")),
     ("Управление Роспотребнадзора по Северной области", "Вопрос о качестве питьевой воды относится к компетенции "
-     "Роспотребнадзора."),
+     "Роспотребнадзора.", sstu_guid("outside:rpn")),
 ]
 TOPICS = ["Благоустройство общественных пространств", "Инициативное бюджетирование", "Дороги и транспорт",
           "Экология и охрана природы", "Культура и досуг", "Спорт и здоровый образ жизни", "Образование",
@@ -704,7 +718,7 @@ def _build_organizations(
             territory=territories[spec.territory] if spec.territory else None,
             address=f"{_place(spec.territory)}, {rng.choice(STREETS)}, д. {rng.randint(1, 60)}",
             phone=_phone(rng), email=f"priem-{spec.slug}@{EMAIL_DOMAIN}",
-            portal_id=str(rng.randint(100000, 999999)),
+            portal_id=str(rng.randint(100000, 999999)), sstu_department_guid=sstu_guid(spec.key),
         )
         registry_save(actor=None, instance=org)
         made[spec.key] = org
@@ -730,6 +744,42 @@ def _build_organizations(
         Organization.objects.filter(pk=org.pk).update(data_confirmed_at=confirmed)
         org.data_confirmed_at = confirmed
     return made
+
+
+DUTY_POSITIONS = {
+    Official.Kind.EXECUTOR_STAND_IN: "Ведущий специалист",
+    Official.Kind.AUTHORISED: "Консультант по общественным проектам",
+    Official.Kind.AUTHORISED_STAND_IN: "Специалист по связям с общественностью",
+    Official.Kind.SSTU_SECTION: "Начальник отдела по работе с обращениями граждан",
+    Official.Kind.SSTU_SUPPORT: "Специалист по защите информации",
+    Official.Kind.SSTU_ENTRY: "Специалист отдела по работе с обращениями граждан",
+}
+
+
+def _build_registry_duties(
+    names: NameMaker, organizations: dict[str, Organization], staff: dict[tuple[str, str], list[User]]
+) -> None:
+    """The rest of the persons each organisation names to the registry (seed 002 §4, seed 000 §1.1):
+    the stand-in of the executors, the authorised person (an account holding the role where there is
+    one) and their stand-in, and the persons authorised for the SSTU.RF section. An organisation
+    without a stand-in of the responsible official names no stand-ins at all. Built after the people,
+    from the names' own random stream, so the rest of the demo comes out as before."""
+    rng = names.rng
+    for spec in ORGANIZATIONS:
+        org = organizations[spec.key]
+        for kind, position in DUTY_POSITIONS.items():
+            if kind in (Official.Kind.EXECUTOR_STAND_IN, Official.Kind.AUTHORISED_STAND_IN) and not spec.stand_in:
+                continue
+            holders = staff.get((spec.key, Role.AUTHORISED), []) if kind == Official.Kind.AUTHORISED else []
+            if holders:
+                user = holders[0]
+                full_name, phone, email = user.display_name, user.phone or _phone(rng), user.email
+                position = user.position or position
+            else:
+                full_name, phone = names.person().full, _phone(rng)
+                email = f"{kind.replace('_', '-')}-{spec.slug}@{EMAIL_DOMAIN}"
+            registry_save(actor=None, instance=Official(organization=org, kind=kind, full_name=full_name,
+                                                        position=position, phone=phone, email=email))
 
 
 def _build_people(
@@ -813,7 +863,8 @@ def _build_categories(
         category = Category.objects.create(
             parent=parent, code=spec.code, name=spec.name, keywords=spec.keywords, answer_days=spec.days,
             procedure=Category.Procedure.ACCELERATED if spec.accelerated else Category.Procedure.ORDINARY,
-            region_answer_days=spec.region_days, classifier_code=codes.get(spec.classifier or ""),
+            region_answer_days=spec.region_days,
+            classifier_code=codes.get(spec.classifier or "") or (parent.classifier_code if parent else None),
             is_public=spec.public,
         )
         made[spec.code] = category
@@ -1431,9 +1482,9 @@ class Simulation:
 
     def do_transfer(self, plan: Plan, now: dt.datetime) -> Appeal:
         assert plan.appeal_id is not None
-        department, reason = plan.rng.choice(TRANSFER_BODIES)
+        department, reason, guid = plan.rng.choice(TRANSFER_BODIES)
         return services.appeal_transfer(appeal_id=plan.appeal_id, user=self.coordinator(plan, now),
-                                        department=department, reason=reason, now=now)
+                                        department=department, department_sstu_id=guid, reason=reason, now=now)
 
 
 # --- answer templates -------------------------------------------------------------------------------
@@ -1533,6 +1584,7 @@ def build_demo(
     territories = _build_territories()
     organizations = _build_organizations(rng, names, territories, now)
     staff, absences, citizen = _build_people(rng, names, organizations, today)
+    _build_registry_duties(names, organizations, staff)
     categories, leaves = _build_categories(territories, organizations)
     _build_answer_templates(categories)
     registry = Registry(territories=territories, organizations=organizations, categories=categories, leaves=leaves,

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from otklik.registry import services
 from otklik.registry.models import (
@@ -21,21 +25,50 @@ from otklik.registry.models import (
 )
 
 
+class ChangeDateForm(forms.ModelForm):
+    """A registry change form asks on which day the change happened: the registry must hear of a
+    change of an official or a contact within the region's term (seed 002 §5)."""
+
+    happened_on = forms.DateField(
+        label=_("The change happened on"), initial=timezone.localdate,
+        help_text=_("The day the official or the contact actually changed, not today's date if it was earlier."),
+    )
+
+    def clean_happened_on(self) -> dt.date:
+        value: dt.date = self.cleaned_data["happened_on"]
+        try:
+            services.check_happened_on(value)
+        except services.RegistryError as error:
+            raise forms.ValidationError(error.message) from None
+        return value
+
+
 class LoggedChangesAdmin(admin.ModelAdmin):
-    """Saves through the registry service so that every change lands in the change log."""
+    """Saves through the registry service so that every change lands in the change log, with the day
+    the change happened."""
+
+    form = ChangeDateForm
+
+    @staticmethod
+    def _happened_on(form: Any) -> dt.date | None:
+        return getattr(form, "cleaned_data", {}).get("happened_on")
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        services.registry_save(actor=request.user, instance=obj)  # type: ignore[arg-type]
+        services.registry_save(actor=request.user, instance=obj,  # type: ignore[arg-type]
+                               happened_on=self._happened_on(form))
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         services.registry_delete(actor=request.user, instance=obj)  # type: ignore[arg-type]
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        happened_on = self._happened_on(form)
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            services.registry_delete(actor=request.user, instance=obj)  # type: ignore[arg-type]
+            services.registry_delete(actor=request.user, instance=obj,  # type: ignore[arg-type]
+                                     happened_on=happened_on)
         for instance in instances:
-            services.registry_save(actor=request.user, instance=instance)  # type: ignore[arg-type]
+            services.registry_save(actor=request.user, instance=instance,  # type: ignore[arg-type]
+                                   happened_on=happened_on)
         formset.save_m2m()
 
 
@@ -113,7 +146,7 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
 
 @admin.register(RegistryChange)
 class RegistryChangeAdmin(admin.ModelAdmin):
-    list_display = ["at", "organization", "entity", "action", "actor"]
+    list_display = ["at", "happened_on", "organization", "entity", "action", "actor"]
     list_filter = ["entity", "action"]
     search_fields = ["organization__name"]
 

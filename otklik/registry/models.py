@@ -6,11 +6,47 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 CLASSIFIER_CODE_RE = re.compile(r"^\d{4}\.\d{4}\.\d{4}\.\d{4}$")
+
+# The law's ceilings of the terms a region configures: a region may shorten a term, never lengthen it.
+ORDINARY_TERM_CEILING = 30  # seed 002 §7, seed 004 §2.2: «не более 30 календарных дней»
+ACCELERATED_TERM_CEILING = 10  # seed 002 §7: accelerated categories, «не более 10 календарных дней»
+FZ59_TERM_CEILING = 30  # 59-FZ Art. 12 p. 1: 30 days from registration
+FZ59_EXTENSION_CEILING = 30  # 59-FZ Art. 12 p. 2: extended by no more than 30 days
+RECONSIDERATION_CEILING = 30  # a reconsideration is a new consideration of the message: seed 002 §7
+
+
+def _ceiling_message(ceiling: int) -> str:
+    return _("The law allows at most %(days)d calendar days; a region may shorten the term, not lengthen it.") % {
+        "days": ceiling}
+
+
+def term_limit_errors(*, procedure: str, answer_days: int | None, region_answer_days: int | None) -> dict[str, str]:
+    """Field → message for every limit a category's terms break (empty when they keep the law):
+    the approved term at most the procedure's ceiling, the region's override at most the approved term."""
+    errors: dict[str, str] = {}
+    ceiling = ACCELERATED_TERM_CEILING if procedure == Category.Procedure.ACCELERATED else ORDINARY_TERM_CEILING
+    if answer_days is not None:
+        if answer_days < 1:
+            errors["answer_days"] = str(_("A term is at least 1 day."))
+        elif answer_days > ceiling:
+            errors["answer_days"] = str(
+                _("An accelerated category is answered in at most %(days)d calendar days.")
+                if procedure == Category.Procedure.ACCELERATED
+                else _("A category is answered in at most %(days)d calendar days.")) % {"days": ceiling}
+    if region_answer_days is not None:
+        if region_answer_days < 1:
+            errors["region_answer_days"] = str(_("A term is at least 1 day."))
+        elif answer_days is not None and region_answer_days > answer_days:
+            errors["region_answer_days"] = str(_(
+                "The region's term may only shorten the approved one: at most %(days)d days.")) % {"days": answer_days}
+        elif region_answer_days > ceiling:
+            errors["region_answer_days"] = _ceiling_message(ceiling)
+    return errors
 
 
 class Territory(models.Model):
@@ -95,28 +131,45 @@ class Organization(models.Model):
 
 
 class Official(models.Model):
-    """The organisation's responsible official (not below deputy head) or that person's stand-in."""
+    """A person the organisation names to the registry, with contacts (seed 002 §4, seed 000 §1.1): the
+    responsible official (not below deputy head) and their stand-in, the authorised person for public
+    votes and their stand-in, the stand-in of the executors (executors are the organisation's members),
+    and the persons authorised for the SSTU.RF section «Результаты рассмотрения обращений»."""
 
     class Kind(models.TextChoices):
         RESPONSIBLE = "responsible", _("responsible official")
         STAND_IN = "stand_in", _("stand-in of the responsible official")
+        EXECUTOR_STAND_IN = "executor_stand_in", _("stand-in of the executors")
+        AUTHORISED = "authorised", _("authorised person for public votes")
+        AUTHORISED_STAND_IN = "authorised_stand_in", _("stand-in of the authorised person")
+        SSTU_SECTION = "sstu_section", _("SSTU.RF: keeps the section «Results of consideration of appeals»")
+        SSTU_SUPPORT = "sstu_support", _("SSTU.RF: technical support of the section")
+        SSTU_ENTRY = "sstu_entry", _("SSTU.RF: enters the information into the section")
 
     organization = models.ForeignKey(
         Organization, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="officials"
     )
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     full_name = models.CharField(_("full name"), max_length=255)
     position = models.CharField(_("position"), max_length=255)
     phone = models.CharField(_("phone"), max_length=64, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
 
     class Meta:
-        verbose_name = _("responsible official")
-        verbose_name_plural = _("responsible officials")
+        verbose_name = _("official of the registry")
+        verbose_name_plural = _("officials of the registry")
         constraints = [models.UniqueConstraint(fields=["organization", "kind"], name="official_one_per_kind")]
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.get_kind_display()})"
+
+
+# Every organisation names these persons to the registry (seed 002 §4); the registry-health page lists
+# an organisation that lacks one. Executors are the organisation's members in the executor role.
+DUTY_KINDS = (Official.Kind.RESPONSIBLE, Official.Kind.STAND_IN, Official.Kind.EXECUTOR_STAND_IN,
+              Official.Kind.AUTHORISED, Official.Kind.AUTHORISED_STAND_IN)
+# The persons authorised for the SSTU.RF section (seed 000 §1.1), shown on the SSTU monitoring page.
+SSTU_KINDS = (Official.Kind.SSTU_SECTION, Official.Kind.SSTU_SUPPORT, Official.Kind.SSTU_ENTRY)
 
 
 class ClassifierCode(models.Model):
@@ -200,6 +253,12 @@ class Category(models.Model):
             else region.answer_days_default
         )
         return min(self.region_answer_days or self.answer_days, ceiling)
+
+    def clean(self) -> None:
+        errors = term_limit_errors(procedure=self.procedure, answer_days=self.answer_days,
+                                   region_answer_days=self.region_answer_days)
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def effective_answer_days(self) -> int:
@@ -324,6 +383,31 @@ class RegionSettings(models.Model):
         for field in ("approaching_percent", "postponed_executor_percent"):
             if not 1 <= getattr(self, field) <= 100:
                 raise ValidationError({field: _("Enter a percentage from 1 to 100.")})
+        errors = self.term_limit_errors()
+        if errors:
+            raise ValidationError(errors)
+
+    def term_limit_errors(self) -> dict[str, str]:
+        """Field → message for each term set longer than the law allows (or shorter than a day)."""
+        errors: dict[str, str] = {}
+        for field, ceiling in REGION_TERM_CEILINGS.items():
+            value = getattr(self, field)
+            if value is None:
+                continue
+            if value < 1:
+                errors[field] = str(_("A term is at least 1 day."))
+            elif value > ceiling:
+                errors[field] = _ceiling_message(ceiling)
+        return errors
+
+
+REGION_TERM_CEILINGS = {
+    "answer_days_default": ORDINARY_TERM_CEILING,
+    "answer_days_accelerated": ACCELERATED_TERM_CEILING,
+    "fz59_answer_days": FZ59_TERM_CEILING,
+    "fz59_max_extension_days": FZ59_EXTENSION_CEILING,
+    "reconsideration_days": RECONSIDERATION_CEILING,
+}
 
 
 class CalendarOverride(models.Model):
@@ -357,6 +441,9 @@ class RegistryChange(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("changed at"), auto_now_add=True, db_index=True)
+    # When the change itself happened (a new official appointed, a phone changed): the registry must
+    # hear of it within the region's term (seed 002 §5: 3 days). Empty when nobody said (an import).
+    happened_on = models.DateField(_("the change happened on"), null=True, blank=True)
     entity = models.CharField(_("entity"), max_length=64)
     entity_id = models.CharField(_("entity id"), max_length=64)
     action = models.CharField(_("action"), max_length=16)
@@ -369,3 +456,24 @@ class RegistryChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d.%m.%Y %H:%M} {self.entity} {self.action}"
+
+    def summary(self) -> str:
+        """What changed, in the interface language: «ответственное лицо изменено; телефон: …»."""
+        models_by_entity: dict[str, type[models.Model]] = {"organization": Organization, "official": Official}
+        actions = {"create": _("added"), "update": _("changed"), "delete": _("removed"),
+                   "confirm": _("data confirmed as current")}
+        model = models_by_entity.get(self.entity)
+        what = str(model._meta.verbose_name) if model is not None else self.entity
+        kind = (self.changes or {}).get("kind")
+        if self.entity == "official" and kind:
+            what = str(dict(Official.Kind.choices).get(kind[1] or kind[0], what))
+        parts = [f"{what}: {actions.get(self.action, self.action)}"]
+        for name, values in (self.changes or {}).items():
+            if name == "kind" or model is None:
+                continue
+            try:
+                label = str(getattr(model._meta.get_field(name.removesuffix("_id")), "verbose_name", name))
+            except FieldDoesNotExist:  # a field that no longer exists
+                label = name
+            parts.append(f"{label}: {values[1] if values[1] not in (None, '') else '—'}")
+        return "; ".join(parts)

@@ -12,11 +12,14 @@ from django.utils import timezone
 from otklik.accounts.models import Role
 from otklik.core.calendar import WorkingCalendar
 from otklik.registry.models import (
+    DUTY_KINDS,
+    SSTU_KINDS,
     CalendarOverride,
     Category,
     Official,
     Organization,
     RegionSettings,
+    RegistryChange,
     RoutingRule,
     Territory,
 )
@@ -67,28 +70,96 @@ class RegistryProblem:
     problems: list[str]
 
 
+def _missing_duty(kind: str) -> str:
+    from django.utils.translation import gettext as _
+
+    messages: dict[str, str] = {
+        Official.Kind.RESPONSIBLE: _("no responsible official"),
+        Official.Kind.STAND_IN: _("no stand-in of the responsible official"),
+        Official.Kind.EXECUTOR_STAND_IN: _("no stand-in of the executors"),
+        Official.Kind.AUTHORISED: _("no authorised person for public votes"),
+        Official.Kind.AUTHORISED_STAND_IN: _("no stand-in of the authorised person"),
+    }
+    return messages[kind]
+
+
 def registry_health(*, now: dt.datetime | None = None) -> list[RegistryProblem]:
-    """Organisations with no responsible official, no stand-in, no executor, or stale data."""
+    """Active organisations that lack a person the acts ask for (seed 002 §4: the responsible official
+    and stand-in, executors and their stand-in, the authorised person and stand-in), or whose data
+    have not been confirmed within the region's period."""
     from django.utils.translation import gettext as _
 
     now = now or timezone.now()
-    stale_before = now - dt.timedelta(days=region_settings().registry_confirmation_days)
+    row = region_settings()
+    stale_before = now - dt.timedelta(days=row.registry_confirmation_days)
     organizations: QuerySet[Organization] = Organization.objects.filter(is_active=True).annotate(
-        responsible_count=Count("officials", filter=Q(officials__kind=Official.Kind.RESPONSIBLE), distinct=True),
-        stand_in_count=Count("officials", filter=Q(officials__kind=Official.Kind.STAND_IN), distinct=True),
         executor_count=Count("memberships", filter=Q(memberships__role=Role.EXECUTOR), distinct=True),
     )
+    named: dict[int, set[str]] = {}
+    for org_id, kind in Official.objects.filter(kind__in=DUTY_KINDS).exclude(full_name="").values_list(
+            "organization_id", "kind"):
+        named.setdefault(org_id, set()).add(kind)
     result = []
     for org in organizations.order_by("name"):
-        problems = []
-        if not org.responsible_count:  # type: ignore[attr-defined]
-            problems.append(_("no responsible official"))
-        if not org.stand_in_count:  # type: ignore[attr-defined]
-            problems.append(_("no stand-in of the responsible official"))
+        kinds = named.get(org.pk, set())
+        problems = [_missing_duty(kind) for kind in DUTY_KINDS[:2] if kind not in kinds]
         if not org.executor_count:  # type: ignore[attr-defined]
             problems.append(_("no executor"))
+        problems += [_missing_duty(kind) for kind in DUTY_KINDS[2:] if kind not in kinds]
         if org.data_confirmed_at is None or org.data_confirmed_at < stale_before:
-            problems.append(_("data not confirmed"))
+            problems.append(_("data not confirmed in the last %(days)d days") % {
+                "days": row.registry_confirmation_days})
         if problems:
             result.append(RegistryProblem(organization=org, problems=problems))
     return result
+
+
+@dataclass(frozen=True)
+class LateChange:
+    change: RegistryChange
+    entered_on: dt.date
+    days_late: int  # days past the region's term
+
+
+def late_registry_changes(*, now: dt.datetime | None = None) -> list[LateChange]:
+    """Changes of officials and contacts entered later than the region's term after they happened
+    (seed 002 §5: «не позднее 3-х дней»; calendar days), among those entered within the region's
+    confirmation period."""
+    now = now or timezone.now()
+    row = region_settings()
+    since = now - dt.timedelta(days=row.registry_confirmation_days)
+    changes = (
+        RegistryChange.objects.filter(at__gte=since, happened_on__isnull=False, entity__in=("official", "organization"),
+                                      action__in=("create", "update", "delete"))
+        .exclude(entity="organization", action="create")  # a new organisation is not a change of its data
+        .select_related("organization", "actor").order_by("-at", "-id")
+    )
+    late = []
+    for change in changes:
+        assert change.happened_on is not None
+        entered_on = timezone.localdate(change.at)
+        overdue = (entered_on - change.happened_on).days - row.registry_change_days
+        if overdue > 0:
+            late.append(LateChange(change=change, entered_on=entered_on, days_late=overdue))
+    return late
+
+
+def sstu_officials(organization_ids: list[int] | None = None) -> dict[int, list[Official]]:
+    """The persons authorised for the SSTU.RF section, per organisation (seed 000 §1.1)."""
+    queryset = Official.objects.filter(kind__in=SSTU_KINDS)
+    if organization_ids is not None:
+        queryset = queryset.filter(organization_id__in=organization_ids)
+    order: dict[str, int] = {kind: index for index, kind in enumerate(SSTU_KINDS)}
+    result: dict[int, list[Official]] = {}
+    for official in sorted(queryset, key=lambda o: (o.organization_id, order[o.kind])):
+        result.setdefault(official.organization_id, []).append(official)
+    return result
+
+
+def organization_officials(organization: Organization) -> dict[str, Official]:
+    return {official.kind: official for official in organization.officials.all()}
+
+
+def organization_changes(organization: Organization, *, limit: int = 50) -> list[RegistryChange]:
+    return list(RegistryChange.objects.filter(organization=organization).select_related("actor")
+                .order_by("-at", "-id")[:limit])

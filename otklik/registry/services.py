@@ -1,15 +1,34 @@
 """Writes to the registry. Changes to organisations' contacts and responsible officials are logged
-(the acts require such changes to be reported within 3 days, so the log is evidence)."""
+with the day the change happened (the acts require such changes to be reported within 3 days, seed
+002 §5, so the log is evidence)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from otklik.accounts.models import User
+from otklik.accounts.models import Role, User
+from otklik.accounts.permissions import capacities
 from otklik.registry.models import Official, Organization, RegistryChange
+
+
+class RegistryError(Exception):
+    """A refused registry write; ``message`` is for the user, ``field`` names the input at fault."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def check_happened_on(happened_on: dt.date | None, *, today: dt.date | None = None) -> None:
+    if happened_on is not None and happened_on > (today or timezone.localdate()):
+        raise RegistryError(_("The change cannot have happened in the future."), field="happened_on")
 
 # Fields whose changes the change log records, per model.
 TRACKED_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
@@ -33,8 +52,12 @@ def _organization_of(instance: models.Model) -> Organization | None:
     return getattr(instance, "organization", None)
 
 
-def registry_save(*, actor: User | None, instance: models.Model) -> RegistryChange | None:
-    """Save a registry object and record what changed in its tracked fields."""
+def registry_save(
+    *, actor: User | None, instance: models.Model, happened_on: dt.date | None = None
+) -> RegistryChange | None:
+    """Save a registry object and record what changed in its tracked fields, and on which day the
+    change happened (``happened_on``: the registry must hear of it within the region's term)."""
+    check_happened_on(happened_on)
     fields = TRACKED_FIELDS.get(type(instance), ())
     with transaction.atomic():
         before: dict[str, Any] = {}
@@ -60,24 +83,78 @@ def registry_save(*, actor: User | None, instance: models.Model) -> RegistryChan
             entity_id=str(instance.pk),
             action="create" if created else "update",
             changes=diff,
+            happened_on=happened_on,
         )
 
 
-def registry_delete(*, actor: User | None, instance: models.Model) -> None:
+def registry_delete(
+    *, actor: User | None, instance: models.Model, happened_on: dt.date | None = None
+) -> RegistryChange:
+    check_happened_on(happened_on)
     fields = TRACKED_FIELDS.get(type(instance), ())
     with transaction.atomic():
         organization = _organization_of(instance)
         if isinstance(instance, Organization):
             organization = None  # the row goes away with the organisation
-        RegistryChange.objects.create(
+        change = RegistryChange.objects.create(
             organization=organization,
             actor=actor,
             entity=type(instance)._meta.model_name or "",
             entity_id=str(instance.pk),
             action="delete",
             changes={name: [_jsonable(getattr(instance, name)), None] for name in fields},
+            happened_on=happened_on,
         )
         instance.delete()
+        return change
+
+
+def may_edit_officials(user: User, organization: Organization) -> bool:
+    """Who enters an organisation's officials and contacts: the registry's keepers (staff and
+    region-wide roles) and the organisation's head, who answers for them (seed 002 §4–5)."""
+    if user.is_staff or user.is_superuser:
+        return True
+    return any(cap.region_wide or (cap.role == Role.HEAD and cap.organization_id == organization.pk)
+               for cap in capacities(user))
+
+
+OFFICIAL_VALUES = ("full_name", "position", "phone", "email")
+
+
+def officials_update(
+    *, actor: User, organization: Organization, entries: dict[str, dict[str, str]], happened_on: dt.date,
+) -> list[RegistryChange]:
+    """Enter the organisation's officials at once, each kind → its values (all blank: nobody holds the
+    duty any more), with the day the change happened. Only what changed is logged."""
+    if not may_edit_officials(actor, organization):
+        raise RegistryError(_("Only the head of the organisation or the registry's keepers enter its officials."))
+    check_happened_on(happened_on)
+    current = {official.kind: official for official in organization.officials.all()}
+    logged: list[RegistryChange] = []
+    with transaction.atomic():
+        for kind, raw in entries.items():
+            if kind not in Official.Kind.values:
+                raise RegistryError(_("Unknown kind of official."), field=kind)
+            values = {name: (raw.get(name) or "").strip() for name in OFFICIAL_VALUES}
+            instance = current.get(kind)
+            if not any(values.values()):
+                if instance is not None:
+                    logged.append(registry_delete(actor=actor, instance=instance, happened_on=happened_on))
+                continue
+            if not values["full_name"] or not values["position"]:
+                raise RegistryError(_("Give the full name and the position of this person, or leave all of their "
+                                      "fields empty."), field=kind)
+            official = instance or Official(organization=organization, kind=kind)
+            for name, value in values.items():
+                setattr(official, name, value)
+            try:
+                official.full_clean()
+            except ValidationError as error:
+                raise RegistryError("; ".join(error.messages), field=kind) from None
+            change = registry_save(actor=actor, instance=official, happened_on=happened_on)
+            if change is not None:
+                logged.append(change)
+    return logged
 
 
 def organization_confirm_data(*, actor: User | None, organization: Organization) -> None:

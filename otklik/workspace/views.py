@@ -119,7 +119,8 @@ def registry_health(request: HttpRequest) -> HttpResponse:
     if not has_region_wide_view(_user(request)):
         return render(request, "workspace/forbidden.html", status=403)
     return render(request, "workspace/registry_health.html", {
-        "rows": registry_selectors.registry_health(), "nav": _nav(request),
+        "rows": registry_selectors.registry_health(), "late": registry_selectors.late_registry_changes(),
+        "region": registry_selectors.region_settings(), "nav": _nav(request),
     })
 
 

@@ -33,11 +33,12 @@ def test_it_logs_changes_made_in_the_admin(admin_client):
         f"/admin/registry/organization/{org.pk}/change/",
         {"name": org.name, "short_name": "", "kind": org.kind, "address": "", "phone": "2", "email": "",
          "website": "", "sstu_department_guid": "", "portal_id": "", "is_active": "on",
-         "officials-TOTAL_FORMS": "0", "officials-INITIAL_FORMS": "0"},
+         "happened_on": "2026-11-30", "officials-TOTAL_FORMS": "0", "officials-INITIAL_FORMS": "0"},
     )
     assert response.status_code == 302, response.content[:2000]
     change = RegistryChange.objects.get(organization=org, action="update")
     assert change.changes["phone"] == ["1", "2"]
+    assert change.happened_on == dt.date(2026, 11, 30)
 
 
 def test_registry_health_lists_missing_officials_executors_and_stale_data(region):
@@ -53,8 +54,9 @@ def test_registry_health_lists_missing_officials_executors_and_stale_data(region
 
     problems = {row.organization.name: row.problems for row in selectors.registry_health()}
     assert "Полная" not in problems
-    assert len(problems["Пустая"]) == 4
-    assert len(problems["Устаревшая"]) == 3  # no stand-in, no executor, stale
+    # five named persons, executors, confirmation
+    assert len(problems["Пустая"]) == 7
+    assert len(problems["Устаревшая"]) == 6  # every duty but the responsible official, and stale
 
 
 def test_registry_health_page_is_only_for_region_wide_roles(client, region):

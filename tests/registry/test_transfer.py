@@ -176,7 +176,7 @@ def test_it_reports_every_bad_row_with_its_column():
         ["a", "А", "много", "ordinary"],
         ["b", "", "30", "ordinary"],
         ["c", "В", "30", "быстро"],
-        ["d", "Г", "30", "accelerated"],
+        ["d", "Г", "10", "accelerated"],
     ])
 
     assert [(e.row, e.column) for e in result.errors] == [

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from otklik.accounts.models import User
-from otklik.registry.models import Category, ClassifierCode
+from otklik.registry.models import Category, ClassifierCode, term_limit_errors
 from otklik.registry.transfer.base import (
     Column,
     DuplicateKeys,
@@ -81,6 +81,7 @@ class Categories(Kind):
                     parents[code] = parent
             if row.has("classifier_code"):
                 values["classifier_code_id"] = classifier.find(row, errors)
+            _check_terms(row, values, saved.get(code or ""), errors)
             if code and duplicates.check(code, row, "code", errors):
                 planned.append((row, code, values))
         for code in find_cycle_rows(parents, [code for _row, code, _values in planned]):
@@ -99,6 +100,20 @@ class Categories(Kind):
             if changed:
                 plan.writes.append(_category_write(code, values, parents.get(code), instance))
         return plan
+
+
+TERM_KEYS = ("procedure", "answer_days", "region_answer_days")
+
+
+def _check_terms(row: Row, values: dict[str, Any], instance: Category | None, errors: Errors) -> None:
+    """A region may shorten a category's term, never lengthen it past the law (seed 004 §2.2, seed 002
+    §7): the row's terms, with what the category already holds for columns the file leaves out."""
+    if any(row.has(key) and key not in values for key in TERM_KEYS):
+        return  # a cell that did not parse is reported already
+    current = instance or Category()
+    merged = {key: values[key] if key in values else getattr(current, key) for key in TERM_KEYS}
+    for key, message in term_limit_errors(**merged).items():
+        errors.add(row, key, message)
 
 
 class _ClassifierLookup:

@@ -1,4 +1,4 @@
-"""Organisations with their responsible official and the official's stand-in, one row each.
+"""Organisations with the persons they name to the registry (seed 002 §4, seed 000 §1.1), one row each.
 
 Every change goes through ``registry_save`` / ``registry_delete`` so the change log records it: the
 acts ask organisations to report changes of responsible persons, and the log is the evidence.
@@ -6,10 +6,12 @@ acts ask organisations to report changes of responsible persons, and the log is 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -35,6 +37,12 @@ from otklik.registry.transfer.territories import TerritoryIndex, TerritoryNotFou
 OFFICIAL_GROUPS = (
     (Official.Kind.RESPONSIBLE, "responsible", "Ответственное лицо"),
     (Official.Kind.STAND_IN, "stand_in", "Замещающее лицо"),
+    (Official.Kind.EXECUTOR_STAND_IN, "executor_stand_in", "Замещающий исполнителей"),
+    (Official.Kind.AUTHORISED, "authorised", "Уполномоченный"),
+    (Official.Kind.AUTHORISED_STAND_IN, "authorised_stand_in", "Замещающий уполномоченного"),
+    (Official.Kind.SSTU_SECTION, "sstu_section", "ССТУ, ведение раздела"),
+    (Official.Kind.SSTU_SUPPORT, "sstu_support", "ССТУ, техническое сопровождение"),
+    (Official.Kind.SSTU_ENTRY, "sstu_entry", "ССТУ, внесение информации"),
 )
 OFFICIAL_FIELDS = (("full_name", "ФИО"), ("position", "должность"), ("phone", "телефон"), ("email", "эл. почта"))
 
@@ -68,6 +76,8 @@ class Organizations(Kind):
             for _kind, prefix, header in OFFICIAL_GROUPS
             for name, field_header in OFFICIAL_FIELDS
         ),
+        # The day the changes of the row happened (seed 002 §5: the registry hears of them within days).
+        Column("happened_on", "Дата изменения сведений", import_only=True),
     )
     _fields = ("short_name", "kind", "address", "phone", "email", "website", "sstu_department_guid", "portal_id",
                "is_active")
@@ -98,7 +108,7 @@ class Organizations(Kind):
         index = TerritoryIndex.from_db()
         duplicates = DuplicateKeys()
         parents: dict[str, str | None] = {name: org.parent.name if org.parent else None for name, org in saved.items()}
-        planned: list[tuple[Row, str, dict[str, Any], str | None, list[_OfficialChange]]] = []
+        planned: list[tuple[Row, str, dict[str, Any], str | None, list[_OfficialChange], dt.date | None]] = []
         for row in rows:
             parser = RowParser(row, errors)
             name = parser.value(Organization, "name")
@@ -119,7 +129,8 @@ class Organizations(Kind):
             official_changes = self._officials(row, parser, saved.get(name or ""))
             if name:
                 duplicates.check(name, row, "name", errors)
-            planned.append((row, name, values, parents.get(name) if name else None, official_changes))
+            happened_on = _happened_on(row, errors)
+            planned.append((row, name, values, parents.get(name) if name else None, official_changes, happened_on))
 
         for name in find_cycle_rows(parents, [name for _row, name, *_rest in planned if name]):
             row = next(row for row, row_name, *_rest in planned if row_name == name)
@@ -130,7 +141,7 @@ class Organizations(Kind):
             return plan
         # Parents are written before their children, so each one exists when a child points to it.
         planned.sort(key=lambda item: depth_of(parents, item[1]))
-        for row, name, values, parent, official_changes in planned:
+        for row, name, values, parent, official_changes, happened_on in planned:
             instance = saved.get(name)
             if row.has("parent"):
                 values["parent_id"] = parent  # a name for now; turned into a key when written
@@ -142,7 +153,8 @@ class Organizations(Kind):
             ]
             plan.count("create" if instance is None else "update" if org_changed or officials_changed else "unchanged")
             if org_changed or officials_changed:
-                plan.writes.append(_organization_write(name, values, instance, org_changed, officials_changed))
+                plan.writes.append(_organization_write(name, values, instance, org_changed, officials_changed,
+                                                       happened_on))
         return plan
 
     def _officials(self, row: Row, parser: RowParser, organization: Organization | None) -> list[_OfficialChange]:
@@ -173,9 +185,26 @@ class Organizations(Kind):
         return changes
 
 
+def _happened_on(row: Row, errors: Errors) -> dt.date | None:
+    text = row.get("happened_on").strip()
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            day = dt.datetime.strptime(text[:10], pattern).date()
+        except ValueError:
+            continue
+        if day > timezone.localdate():
+            errors.add(row, "happened_on", _("The change cannot have happened in the future."))
+            return None
+        return day
+    errors.add(row, "happened_on", _("Enter a date as DD.MM.YYYY."))
+    return None
+
+
 def _organization_write(
     name: str, values: dict[str, Any], instance: Organization | None, org_changed: bool,
-    officials: list[_OfficialChange],
+    officials: list[_OfficialChange], happened_on: dt.date | None,
 ) -> Callable[[User | None], None]:
     def write(actor: User | None) -> None:
         org = instance or Organization(name=name)
@@ -184,15 +213,15 @@ def _organization_write(
                 if field_name == "parent_id":
                     value = Organization.objects.get(name=value).pk if value else None
                 setattr(org, field_name, value)
-            registry_save(actor=actor, instance=org)
+            registry_save(actor=actor, instance=org, happened_on=happened_on)
         for change in officials:
             if change.delete:
                 assert change.instance is not None
-                registry_delete(actor=actor, instance=change.instance)
+                registry_delete(actor=actor, instance=change.instance, happened_on=happened_on)
                 continue
             official = change.instance or Official(organization=org, kind=change.kind)
             for field_name, value in change.values.items():
                 setattr(official, field_name, value)
-            registry_save(actor=actor, instance=official)
+            registry_save(actor=actor, instance=official, happened_on=happened_on)
 
     return write
