@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import snowballstemmer
 from django.db import connections
 from django.db.models import BooleanField, Count, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -72,23 +73,14 @@ NUMBER_RE = re.compile(r"^\d{4}-\d{1,9}$")
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
-# Case and number endings of Russian nouns and adjectives, longest first: a crude stemmer for FTS5,
-# which has none for Russian. PostgreSQL uses its real one (the ``russian`` configuration).
-_ENDINGS = sorted(
-    [
-        "иями", "ями", "ами", "ией", "ием", "иях", "ого", "его", "ому", "ему", "ыми", "ими", "ой", "ей", "ий",
-        "ый", "ая", "яя", "ое", "ее", "ие", "ые", "ам", "ям", "ах", "ях", "ом", "ем", "ов", "ев", "ую", "юю",
-        "ть", "а", "я", "о", "е", "ы", "и", "у", "ю", "ь", "й",
-    ],
-    key=len, reverse=True,
-)
+# FTS5 has no Russian stemmer: the query's words are stemmed with Snowball, the algorithm behind
+# PostgreSQL's ``russian`` configuration, and matched as prefixes of the indexed words, so both
+# databases find the same appeals.
+_STEMMER = snowballstemmer.stemmer("russian")
 
 
 def _stem(word: str) -> str:
-    for ending in _ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= 2:
-            return word[: -len(ending)]
-    return word
+    return str(_STEMMER.stemWord(word.replace("ё", "е")))
 
 
 def _fts5_query(needle: str) -> str:
