@@ -246,13 +246,13 @@ def short_name(user: Any) -> str:
 
 def holder(appeal: Appeal) -> str:
     """Who has the appeal in hand now: the executor; before one is assigned, the moderators or the
-    organisation's coordinator."""
+    organisation's coordinator (the organisation has its own column where the list holds several)."""
     if appeal.executor_id and appeal.executor:
         return short_name(appeal.executor)
     if appeal.state in {State.RECEIVED, State.MODERATION}:
         return _("moderator")
-    if appeal.organization_id and appeal.organization:
-        return _("coordinator, %(organization)s") % {"organization": appeal.organization}
+    if appeal.organization_id:
+        return _("coordinator")
     return "—"
 
 

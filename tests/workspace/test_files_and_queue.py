@@ -94,5 +94,5 @@ def test_a_queue_row_holds_what_is_needed_at_a_glance(client, two_orgs):
     assert 'class="age"' in row and "мин" in row  # just received
     assert 'class="due tone-' in row and "Дороги" in row
     assert "<details><summary>" + long_text.strip() in row  # the whole text, one line until opened
-    assert "Город Тестовск, ул. Ленина, 5" in row and "Исполнителев И." in row
+    assert "Город Тестовск, ул. Ленина, 5" in row and "Исполнителев И." in row and 'class="meta">Дороги · ' in row
     assert "Клавиши:" in html and "<kbd>j</kbd>" in html and "/static/workspace/queue.js" in html
