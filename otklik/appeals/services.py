@@ -270,14 +270,26 @@ def appeal_submit(
                 high_importance=high_importance, significant=significant, intake_key=intake_key or None,
                 intake_client=intake_client if intake_key else "", received_at=now, state_changed_at=now,
             )
+            events = [AppealEvent(at=now, action=Action.SUBMIT, actor=applicant, role=APPLICANT, from_state="",
+                                  to_state=State.RECEIVED, payload={"channel": channel, "regime": regime})]
+            ctx = Context(appeal=appeal, actor=ActingAs(user=None, role=SYSTEM), now=now, region=region, cal=cal)
+            if regime != Regime.FZ59:
+                # Registered at once: the register step is applied before the first write, so the
+                # appeal is written once, with both events, in this transaction.
+                row = transition_for(State.RECEIVED, Action.REGISTER, regime)
+                assert row is not None
+                _register_body(ctx)
+                appeal.state = row.target
+                events.append(AppealEvent(at=now, action=Action.REGISTER, role=SYSTEM, from_state=State.RECEIVED,
+                                          to_state=row.target, payload=ctx.payload))
             deadlines.set_stage(appeal, now=now, region=region, cal=cal)
             appeal.save()
-            AppealEvent.objects.create(
-                appeal=appeal, at=now, action=Action.SUBMIT, actor=applicant, role=APPLICANT,
-                from_state="", to_state=State.RECEIVED, payload={"channel": channel, "regime": regime},
-            )
-            if regime != Regime.FZ59:
-                appeal = appeal_register(appeal_id=appeal.pk, system=True, now=now)
+            for event in events:
+                event.appeal = appeal
+                event.organization_id = appeal.organization_id
+            AppealEvent.objects.bulk_create(events)
+            for callback in ctx.then:
+                callback(events[-1])
     except IntegrityError:
         if intake_key:
             existing = _existing_for_key(intake_key, intake_client)
@@ -287,21 +299,22 @@ def appeal_submit(
     return appeal
 
 
+def _register_body(ctx: Context) -> None:
+    appeal = ctx.appeal
+    appeal.registered_at = ctx.now
+    appeal.consideration_started_at = ctx.now
+    due = deadlines.initial_answer_due(appeal, ctx.now, ctx.region, ctx.cal)
+    deadlines.set_answer_term(appeal, start=ctx.now, due=due, region=ctx.region, cal=ctx.cal)
+    if appeal.regime == Regime.FZ59:
+        appeal.redirect_due_at = deadlines.redirect_due(ctx.now, ctx.region, ctx.cal)
+    ctx.payload["due_at"] = due.isoformat()
+    ctx.then.append(lambda event: notify.applicant(appeal, event, "registered"))
+
+
 def appeal_register(
     *, appeal_id: int, user: User | None = None, system: bool = False, now: dt.datetime | None = None
 ) -> Appeal:
-    def body(ctx: Context) -> None:
-        appeal = ctx.appeal
-        appeal.registered_at = ctx.now
-        appeal.consideration_started_at = ctx.now
-        due = deadlines.initial_answer_due(appeal, ctx.now, ctx.region, ctx.cal)
-        deadlines.set_answer_term(appeal, start=ctx.now, due=due, region=ctx.region)
-        if appeal.regime == Regime.FZ59:
-            appeal.redirect_due_at = deadlines.redirect_due(ctx.now, ctx.region, ctx.cal)
-        ctx.payload["due_at"] = due.isoformat()
-        ctx.then.append(lambda event: notify.applicant(appeal, event, "registered"))
-
-    return _perform(appeal_id, Action.REGISTER, body, user=user, system=system, now=now)
+    return _perform(appeal_id, Action.REGISTER, _register_body, user=user, system=system, now=now)
 
 
 # --- moderation -----------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ def region_settings() -> RegionSettings:
     found = RegionSettings.objects.order_by("pk").first()
     if found is None:
         found, _ = RegionSettings.objects.get_or_create(pk=1)
+        found.refresh_from_db()  # field defaults given as text ("09:00") come back as their types
     return found
 
 
