@@ -7,6 +7,7 @@ API turns into {"code", "message", "field"} with the right status.
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
@@ -394,136 +395,71 @@ def _public_view(appeal_id: int) -> dict[str, Any]:
     return data
 
 
-@_action("accept", OrganizationIn, "Accept after moderation and route (by the routing table by default)")
-def _accept(user: User, appeal_id: int, p: OrganizationIn) -> Appeal:
-    return services.appeal_accept(appeal_id=appeal_id, user=user, organization_id=p.organization_id)
+@dataclass(frozen=True)
+class ActionEndpoint:
+    """One row per staff action: the input schema's fields are the service's keyword arguments."""
+
+    action: Action
+    schema: type[Schema]
+    summary: str
+    service: Callable[..., Appeal]
 
 
-@_action("route", RouteIn, "Route to a named organisation")
-def _route(user: User, appeal_id: int, p: RouteIn) -> Appeal:
-    return services.appeal_route(appeal_id=appeal_id, user=user, organization_id=p.organization_id)
+# Every staff action of the transition table has exactly one row (tests/appeals/test_api_from_table.py).
+ACTION_ENDPOINTS = [
+    ActionEndpoint(Action.ACCEPT, OrganizationIn, "Accept after moderation and route (by the routing table by "
+                   "default)", services.appeal_accept),
+    ActionEndpoint(Action.ROUTE, RouteIn, "Route to a named organisation", services.appeal_route),
+    ActionEndpoint(Action.REJECT, RejectIn, "Reject at moderation", services.appeal_reject),
+    ActionEndpoint(Action.RECLASSIFY, CategoryIn, "Change the category", services.appeal_reclassify),
+    ActionEndpoint(Action.REDIRECT, RedirectIn, "Redirect to another organisation (not our competence)",
+                   services.appeal_redirect),
+    ActionEndpoint(Action.RETURN_TO_MODERATION, ReasonIn, "Return to moderation (not our competence)",
+                   services.appeal_return_to_moderation),
+    ActionEndpoint(Action.ASSIGN, AssignIn, "Assign or reassign the executor", services.appeal_assign),
+    ActionEndpoint(Action.DRAFT, DraftIn, "Save a draft answer", services.appeal_draft),
+    ActionEndpoint(Action.INTERMEDIATE, IntermediateIn, "Give an intermediate answer", services.appeal_intermediate),
+    ActionEndpoint(Action.PROPOSE_POSTPONEMENT, PostponeIn, "Propose to postpone the answer to a date (the executor)",
+                   services.appeal_propose_postponement),
+    ActionEndpoint(Action.POSTPONE, DecidePostponeIn, "Postpone the answer: confirm the proposal or decide (the "
+                   "confirming role)", services.appeal_postpone),
+    ActionEndpoint(Action.DECLINE_POSTPONEMENT, ReasonIn, "Decline the proposed postponement",
+                   services.appeal_decline_postponement),
+    ActionEndpoint(Action.MARK_SIGNIFICANT, ReasonIn, "Mark as socially significant", services.appeal_mark_significant),
+    ActionEndpoint(Action.CLEAR_SIGNIFICANT, ReasonIn, "Clear the socially significant mark",
+                   services.appeal_clear_significant),
+    ActionEndpoint(Action.RESOLVE, ResolveIn, "Record that the promised work is done", services.appeal_resolve),
+    ActionEndpoint(Action.SEND_FOR_APPROVAL, SendIn, "Send the answer for approval", services.appeal_send_for_approval),
+    ActionEndpoint(Action.APPROVE, Empty, "Approve the answer", services.appeal_approve),
+    ActionEndpoint(Action.RETURN_FOR_REWORK, ReworkIn, "Return the answer for rework",
+                   services.appeal_return_for_rework),
+    ActionEndpoint(Action.PUBLISH, Empty, "Publish the answer to the applicant", services.appeal_publish),
+    ActionEndpoint(Action.RECONSIDER, ReasonIn, "Send an answered appeal back for reconsideration",
+                   services.appeal_reconsider),
+    ActionEndpoint(Action.CLOSE, Empty, "Close an answered appeal", services.appeal_close),
+    ActionEndpoint(Action.EXTEND, ExtendIn, "Extend a 59-FZ term", services.appeal_extend),
+    ActionEndpoint(Action.LEAVE_WITHOUT_ANSWER, LeaveIn, "Leave a 59-FZ appeal without an answer (Art. 11)",
+                   services.appeal_leave_without_answer),
+    ActionEndpoint(Action.TRANSFER, TransferIn, "Forward a 59-FZ appeal to a competent body outside the platform",
+                   services.appeal_transfer),
+    ActionEndpoint(Action.REGISTER, Empty, "Register a received 59-FZ appeal", services.appeal_register),
+]
 
 
-@_action("reject", RejectIn, "Reject at moderation")
-def _reject(user: User, appeal_id: int, p: RejectIn) -> Appeal:
-    return services.appeal_reject(appeal_id=appeal_id, user=user, reason=p.reason, comment=p.comment,
-                                  duplicate_of_id=p.duplicate_of_id)
+def _staff_call(service: Callable[..., Appeal]) -> Callable[[User, int, Schema], Appeal]:
+    def call(user: User, appeal_id: int, payload: Schema) -> Appeal:
+        return service(appeal_id=appeal_id, user=user, **payload.dict())
+
+    return call
 
 
-@_action("reclassify", CategoryIn, "Change the category")
-def _reclassify(user: User, appeal_id: int, p: CategoryIn) -> Appeal:
-    return services.appeal_reclassify(appeal_id=appeal_id, user=user, category_id=p.category_id)
+for _endpoint in ACTION_ENDPOINTS:
+    _action(str(_endpoint.action), _endpoint.schema, _endpoint.summary)(_staff_call(_endpoint.service))
 
 
-@_action("redirect", RedirectIn, "Redirect to another organisation (not our competence)")
-def _redirect(user: User, appeal_id: int, p: RedirectIn) -> Appeal:
-    return services.appeal_redirect(appeal_id=appeal_id, user=user, organization_id=p.organization_id,
-                                    reason=p.reason)
-
-
-@_action("return_to_moderation", ReasonIn, "Return to moderation (not our competence)")
-def _return_to_moderation(user: User, appeal_id: int, p: ReasonIn) -> Appeal:
-    return services.appeal_return_to_moderation(appeal_id=appeal_id, user=user, reason=p.reason)
-
-
-@_action("assign", AssignIn, "Assign or reassign the executor")
-def _assign(user: User, appeal_id: int, p: AssignIn) -> Appeal:
-    return services.appeal_assign(appeal_id=appeal_id, user=user, executor_id=p.executor_id)
-
-
-@_action("draft", DraftIn, "Save a draft answer")
-def _draft(user: User, appeal_id: int, p: DraftIn) -> Appeal:
-    return services.appeal_draft(appeal_id=appeal_id, user=user, text=p.text, resolution_on=p.resolution_on)
-
-
-@_action("intermediate", IntermediateIn, "Give an intermediate answer")
-def _intermediate(user: User, appeal_id: int, p: IntermediateIn) -> Appeal:
-    return services.appeal_intermediate(appeal_id=appeal_id, user=user, text=p.text, planned_date=p.planned_date)
-
-
-@_action("propose_postponement", PostponeIn, "Propose to postpone the answer to a date (the executor)")
-def _propose_postponement(user: User, appeal_id: int, p: PostponeIn) -> Appeal:
-    return services.appeal_propose_postponement(appeal_id=appeal_id, user=user, until=p.until, reason=p.reason)
-
-
-@_action("postpone", DecidePostponeIn, "Postpone the answer: confirm the proposal or decide (the confirming role)")
-def _postpone(user: User, appeal_id: int, p: DecidePostponeIn) -> Appeal:
-    return services.appeal_postpone(appeal_id=appeal_id, user=user, until=p.until, reason=p.reason)
-
-
-@_action("decline_postponement", ReasonIn, "Decline the proposed postponement")
-def _decline_postponement(user: User, appeal_id: int, p: ReasonIn) -> Appeal:
-    return services.appeal_decline_postponement(appeal_id=appeal_id, user=user, reason=p.reason)
-
-
-@_action("mark_significant", ReasonIn, "Mark as socially significant")
-def _mark_significant(user: User, appeal_id: int, p: ReasonIn) -> Appeal:
-    return services.appeal_mark_significant(appeal_id=appeal_id, user=user, reason=p.reason)
-
-
-@_action("clear_significant", ReasonIn, "Clear the socially significant mark")
-def _clear_significant(user: User, appeal_id: int, p: ReasonIn) -> Appeal:
-    return services.appeal_clear_significant(appeal_id=appeal_id, user=user, reason=p.reason)
-
-
-@_action("resolve", ResolveIn, "Record that the promised work is done")
-def _resolve(user: User, appeal_id: int, p: ResolveIn) -> Appeal:
-    return services.appeal_resolve(appeal_id=appeal_id, user=user, comment=p.comment)
-
-
-@_action("send_for_approval", SendIn, "Send the answer for approval")
-def _send(user: User, appeal_id: int, p: SendIn) -> Appeal:
-    return services.appeal_send_for_approval(appeal_id=appeal_id, user=user, text=p.text,
-                                             resolution_on=p.resolution_on)
-
-
-@_action("approve", Empty, "Approve the answer")
-def _approve(user: User, appeal_id: int, p: Empty) -> Appeal:
-    return services.appeal_approve(appeal_id=appeal_id, user=user)
-
-
-@_action("return_for_rework", ReworkIn, "Return the answer for rework")
-def _rework(user: User, appeal_id: int, p: ReworkIn) -> Appeal:
-    return services.appeal_return_for_rework(appeal_id=appeal_id, user=user, reason=p.reason, comment=p.comment)
-
-
-@_action("publish", Empty, "Publish the answer to the applicant")
-def _publish(user: User, appeal_id: int, p: Empty) -> Appeal:
-    return services.appeal_publish(appeal_id=appeal_id, user=user)
-
-
-@_action("reconsider", ReasonIn, "Send an answered appeal back for reconsideration")
-def _reconsider(user: User, appeal_id: int, p: ReasonIn) -> Appeal:
-    return services.appeal_reconsider(appeal_id=appeal_id, user=user, reason=p.reason)
-
-
-@_action("close", Empty, "Close an answered appeal")
-def _close(user: User, appeal_id: int, p: Empty) -> Appeal:
-    return services.appeal_close(appeal_id=appeal_id, user=user)
-
-
-@_action("extend", ExtendIn, "Extend a 59-FZ term")
-def _extend(user: User, appeal_id: int, p: ExtendIn) -> Appeal:
-    return services.appeal_extend(appeal_id=appeal_id, user=user, days=p.days, reason=p.reason)
-
-
-@_action("leave_without_answer", LeaveIn, "Leave a 59-FZ appeal without an answer (Art. 11)")
-def _leave(user: User, appeal_id: int, p: LeaveIn) -> Appeal:
-    return services.appeal_leave_without_answer(appeal_id=appeal_id, user=user, ground=p.ground, comment=p.comment)
-
-
-@_action("transfer", TransferIn, "Forward a 59-FZ appeal to a competent body outside the platform")
-def _transfer(user: User, appeal_id: int, p: TransferIn) -> Appeal:
-    return services.appeal_transfer(appeal_id=appeal_id, user=user, department=p.department, reason=p.reason,
-                                    department_sstu_id=p.department_sstu_id)
-
-
+# The applicant's action: open to anyone who proves to be the applicant (session or tracking secret).
 @_action("rate", RateIn, "Rate the answer (the applicant)", public=True)
 def _rate(user: User, appeal_id: int, p: RateIn) -> Appeal:
     return services.appeal_rate(appeal_id=appeal_id, user=user if user.is_authenticated else None, token=p.key,
                                 rating=p.rating, comment=p.comment)
 
-
-@_action("register", Empty, "Register a received 59-FZ appeal")
-def _register(user: User, appeal_id: int, p: Empty) -> Appeal:
-    return services.appeal_register(appeal_id=appeal_id, user=user)
