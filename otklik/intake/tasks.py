@@ -1,14 +1,13 @@
-"""Periodic housekeeping of intake."""
+"""Periodic housekeeping of intake (Django Tasks API; its schedule is in core/tasks.py)."""
 
 from __future__ import annotations
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from django_tasks import task
 
 from otklik.intake.services import attachments_purge_abandoned
 
 
-# Hourly: files of forms never sent are personal data nobody needs, and anonymous disk use stays bounded.
-@db_periodic_task(crontab(minute="17"))
+@task()
 def purge_abandoned_uploads() -> None:
+    # Files of forms never sent are personal data nobody needs, and anonymous disk use stays bounded.
     attachments_purge_abandoned()

@@ -1,6 +1,6 @@
 """Background work of reports. Workers because reports read much and render files (seconds to
 minutes), and e-mail is slow and may fail; the rollup update is periodic and idempotent, so a lost
-or doubled run does no harm."""
+or doubled run does no harm. When the periodic ones run is written in core/tasks.py."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from django_tasks import task
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
 from otklik.accounts.models import User
 from otklik.reports import services
@@ -21,13 +19,13 @@ from otklik.reports.rollup import rollup_update
 log = logging.getLogger(__name__)
 
 
-@db_periodic_task(crontab(minute="*"))
-def update_rollups_periodically() -> None:
+@task()
+def update_rollups() -> None:
     rollup_update()
 
 
-@db_periodic_task(crontab(minute="30", hour="0-6"))
-def generate_due_reports_periodically() -> None:
+@task()
+def generate_due_reports() -> None:
     # Runs several times in the first hours of every day: the first run after a month ends makes
     # the reports (well before the 3rd), the others find them made and do nothing.
     services.reports_generate_due()

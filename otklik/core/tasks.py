@@ -1,0 +1,33 @@
+"""The one schedule of periodic work. Every job is a Django Tasks API task in its domain's ``tasks.py``;
+the Tasks API has no periodic form, so Huey's scheduler only enqueues them, here and nowhere else.
+Tasks are named by path, so core imports no domain.
+
+Tests and ``OTKLIK_QUEUE=immediate`` run tasks in the calling process (``HUEY["immediate"]``, set
+once for the whole suite in tests/conftest.py); a worker (``manage.py run_huey``) runs them otherwise.
+"""
+
+from __future__ import annotations
+
+from django.utils.module_loading import import_string
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+SCHEDULE: list[tuple[str, dict[str, str], str]] = [
+    # (task, crontab fields, why this often)
+    ("otklik.appeals.tasks.sweep_deadlines", {"minute": "*"}, "deadlines are minutes; notices retried"),
+    ("otklik.reports.tasks.update_rollups", {"minute": "*"}, "dashboards a minute behind the event log"),
+    ("otklik.reports.tasks.generate_due_reports", {"minute": "30", "hour": "0-6"},
+     "the month's reports early on the 1st; later runs find them made"),
+    ("otklik.intake.tasks.purge_abandoned_uploads", {"minute": "17"}, "files of forms never sent, within hours"),
+]
+
+
+def _enqueuer(path: str) -> object:
+    def enqueue() -> None:
+        import_string(path).enqueue()
+
+    return db_periodic_task(crontab(**SCHEDULE_FIELDS[path]), name=f"schedule:{path}")(enqueue)
+
+
+SCHEDULE_FIELDS = {path: fields for path, fields, _why in SCHEDULE}
+PERIODIC = {path: _enqueuer(path) for path, _fields, _why in SCHEDULE}
