@@ -77,6 +77,8 @@ class DecisionOut(Schema):
     note: str
     decided_by: PersonOut
     decided_at: dt.datetime
+    decided_as: str
+    decided_as_label: str
 
 
 class BreachOut(Schema):
@@ -90,6 +92,7 @@ class BreachOut(Schema):
     detected_at: dt.datetime
     people: list[PersonOut]
     decisions: list[DecisionOut]
+    may_record: bool  # the caller may record a measure for it (its organisation's head, the regional coordinator)
 
 
 class DecisionIn(Schema):
@@ -138,6 +141,23 @@ class MonitoringOut(Schema):
     exported: int
     pending: int
     no_guid: bool
+
+
+class AuthorisedPersonOut(Schema):
+    kind: str
+    kind_label: str
+    full_name: str
+    position: str
+    phone: str
+    email: str
+
+
+class SstuAuthorisedOut(Schema):
+    organization_id: int
+    organization: str
+    sstu_department_guid: str
+    persons: list[AuthorisedPersonOut]
+    missing: list[str]
 
 
 def _user(request: HttpRequest) -> User:
@@ -243,14 +263,16 @@ def job_detail(request: HttpRequest, job_id: int) -> dict[str, Any]:
 def _decision(decision: Any) -> dict[str, Any]:
     return {"id": decision.pk, "measure": decision.measure, "measure_label": str(Measure(decision.measure).label),
             "person": _person(decision.person), "note": decision.note, "decided_by": _person(decision.decided_by),
-            "decided_at": decision.decided_at}
+            "decided_at": decision.decided_at, "decided_as": decision.decided_as,
+            "decided_as_label": str(decision.get_decided_as_display())}
 
 
 @router.get("/breaches", response={200: list[BreachOut], 403: ErrorOut})
 def breaches(request: HttpRequest, organization_id: int | None = None, undecided: bool = False,
              date_from: dt.date | None = None, date_to: dt.date | None = None, limit: int = 200,
              offset: int = 0) -> list[dict[str, Any]]:
-    rows = list(selectors.visible_breaches(_user(request), organization_id=organization_id, undecided=undecided,
+    user = _user(request)
+    rows = list(selectors.visible_breaches(user, organization_id=organization_id, undecided=undecided,
                                            date_from=date_from, date_to=date_to)[offset:offset + min(limit, 1000)])
     decisions = selectors.decisions_by_breach([row.pk for row in rows])
     return [
@@ -258,7 +280,8 @@ def breaches(request: HttpRequest, organization_id: int | None = None, undecided
          "organization_id": row.organization_id, "organization": str(row.organization) if row.organization else None,
          "stage": row.stage, "due_at": row.due_at, "detected_at": row.detected_at,
          "people": [_person(person) for person in services.breach_people(row)],
-         "decisions": [_decision(d) for d in decisions.get(row.pk, [])]}
+         "decisions": [_decision(d) for d in decisions.get(row.pk, [])],
+         "may_record": selectors.measure_role(user, row.organization_id) is not None}
         for row in rows
     ]
 
@@ -330,3 +353,9 @@ def sstu_part(request: HttpRequest, export_id: int, number: int) -> HttpResponse
 def sstu_monitoring(request: HttpRequest, month: dt.date | None = None) -> list[dict[str, Any]]:
     day = month or timezone.localdate()
     return services.sstu_monitoring(user=_user(request), day=day)
+
+
+@router.get("/sstu/authorised", response={200: list[SstuAuthorisedOut], 403: ErrorOut})
+def sstu_authorised(request: HttpRequest) -> list[dict[str, Any]]:
+    """The persons authorised for the SSTU.RF section per organisation, as the registry holds them."""
+    return selectors.sstu_authorised_persons(_user(request))

@@ -290,8 +290,13 @@ class Measure(models.TextChoices):
 
 
 class DisciplinaryDecision(models.Model):
-    """The regional coordinator's decision on a deadline breach «мера дисциплинарной ответственности».
-    Append-only: a changed decision is a new row; the latest row per breach and person stands."""
+    """The measure taken for a deadline breach «мера дисциплинарной ответственности» (seed 004 §4): the
+    head of the breach's organisation records it for their organisation, the regional coordinator for
+    any. Append-only: a changed decision is a new row; the latest row per breach and person stands."""
+
+    class DecidedAs(models.TextChoices):
+        HEAD = "head", _("head of the organisation")
+        REGIONAL_COORDINATOR = "regional_coordinator", _("regional coordinator")
 
     breach = models.ForeignKey(
         "appeals.DeadlineBreach", verbose_name=_("deadline breach"), on_delete=models.CASCADE,
@@ -307,6 +312,8 @@ class DisciplinaryDecision(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), db_index=True)
+    decided_as = models.CharField(_("decided as"), max_length=32, choices=DecidedAs.choices,
+                                  default=DecidedAs.REGIONAL_COORDINATOR)
 
     class Meta:
         verbose_name = _("disciplinary decision")

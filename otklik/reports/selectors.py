@@ -57,7 +57,20 @@ def report_scope(user: User, *, at: dt.datetime | None = None) -> ReportScope:
 
 
 def may_decide_breaches(user: User) -> bool:
+    """The regional coordinator records measures for breaches in every organisation."""
     return any(cap.role == Role.REGIONAL_COORDINATOR for cap in capacities(user))
+
+
+def measure_role(user: User, organization_id: int | None) -> str | None:
+    """In which capacity ``user`` may record a measure for a breach in ``organization_id`` (seed 004 §4):
+    the organisation's head (own role or as a stand-in) for their organisation, the regional coordinator
+    for all; None when they may not."""
+    caps = capacities(user)
+    if organization_id and any(cap.role == Role.HEAD and cap.organization_id == organization_id for cap in caps):
+        return Role.HEAD
+    if any(cap.role == Role.REGIONAL_COORDINATOR for cap in caps):
+        return Role.REGIONAL_COORDINATOR
+    return None
 
 
 # --- dashboards -------------------------------------------------------------------------------------
@@ -270,7 +283,9 @@ def visible_breaches(user: User, *, organization_id: int | None = None, undecide
                      date_from: dt.date | None = None, date_to: dt.date | None = None) -> QuerySet[DeadlineBreach]:
     scope = report_scope(user)
     orgs = scope.restrict(organization_id)
-    queryset = DeadlineBreach.objects.select_related("appeal", "organization", "executor", "coordinator")
+    # A missed stage budget is internal: a warning, not a breach of the register (issue 9, point 4).
+    queryset = DeadlineBreach.objects.filter(internal=False).select_related(
+        "appeal", "organization", "executor", "coordinator")
     if orgs is not None:
         queryset = queryset.filter(organization_id__in=sorted(orgs))
     tz = timezone.get_current_timezone()
@@ -307,3 +322,30 @@ def fz59_appeals(user: User) -> QuerySet[Appeal]:
     if scope.region_wide:
         return queryset
     return queryset.filter(Q(organization_id__in=sorted(scope.organization_ids)))
+
+
+def sstu_authorised_persons(user: User) -> list[dict[str, Any]]:
+    """Per organisation the user's reports cover, the persons authorised for the SSTU.RF section
+    «Результаты рассмотрения обращений» kept in the registry (seed 000 §1.1), and the duties nobody holds."""
+    from otklik.registry.models import SSTU_KINDS, Official
+    from otklik.registry.selectors import sstu_officials
+
+    scope = report_scope(user)
+    organizations = Organization.objects.filter(is_active=True).order_by("name")
+    if not scope.region_wide:
+        organizations = organizations.filter(pk__in=sorted(scope.organization_ids))
+    orgs = list(organizations.values_list("pk", "name", "sstu_department_guid"))
+    persons = sstu_officials([pk for pk, _name, _guid in orgs])
+    labels = dict(Official.Kind.choices)
+    rows = []
+    for pk, name, guid in orgs:
+        named = persons.get(pk, [])
+        held = {official.kind for official in named}
+        rows.append({
+            "organization_id": pk, "organization": name, "sstu_department_guid": guid,
+            "persons": [{"kind": official.kind, "kind_label": str(labels[official.kind]),
+                         "full_name": official.full_name, "position": official.position, "phone": official.phone,
+                         "email": official.email} for official in named],
+            "missing": [str(labels[kind]) for kind in SSTU_KINDS if kind not in held],
+        })
+    return rows

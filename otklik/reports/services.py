@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, Role, User
 from otklik.accounts.permissions import capacities
-from otklik.appeals.lifecycle import Regime, State
-from otklik.appeals.models import Appeal, DeadlineBreach
+from otklik.appeals.lifecycle import Action, Regime, State
+from otklik.appeals.models import Appeal, AppealEvent, DeadlineBreach
 from otklik.appeals.services import AppealError
 from otklik.registry.models import Organization
 from otklik.reports import aggregates as agg
@@ -36,7 +36,7 @@ from otklik.reports.models import (
     SstuResult,
 )
 from otklik.reports.rollup import rollup_update
-from otklik.reports.selectors import may_decide_breaches, report_scope
+from otklik.reports.selectors import measure_role, report_scope, visible_breaches
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_DELIVERY_ATTEMPTS = 5
@@ -227,19 +227,24 @@ def breach_people(breach: DeadlineBreach) -> list[User]:
 
 def breach_decide(*, breach_id: int, user: User, measure: str, person_id: int | None = None, note: str = "",
                   now: dt.datetime | None = None) -> DisciplinaryDecision:
-    """The regional coordinator records a decision on a breach: a measure for a person who held the
-    appeal, a meeting for the organisation, or that no measure is due."""
-    if not may_decide_breaches(user):
-        raise _fail("forbidden", _("Only the regional coordinator decides on disciplinary measures."), status=403)
+    """Record the measure taken for a breach (seed 004 §4): a measure for a person who held the appeal,
+    a meeting for the organisation, or that no measure is due. The head of the breach's organisation
+    records it for their organisation, the regional coordinator for every organisation."""
+    if not visible_breaches(user).filter(pk=breach_id).exists():
+        raise _fail("not_found", _("Deadline breach not found."), status=404)
     if measure not in Measure.values:
         raise _fail("measure_required", _("Choose a measure or say that none is due."), field="measure")
     note = (note or "").strip()
     if "\x00" in note:
         raise _fail("invalid_text", _("The text contains a forbidden character."), field="note")
     with transaction.atomic():
-        breach = DeadlineBreach.objects.select_for_update().filter(pk=breach_id).first()
+        breach = DeadlineBreach.objects.select_for_update().filter(pk=breach_id, internal=False).first()
         if breach is None:
             raise _fail("not_found", _("Deadline breach not found."), status=404)
+        decided_as = measure_role(user, breach.organization_id)
+        if decided_as is None:
+            raise _fail("forbidden", _("The head of the organisation records the measures for its breaches; the "
+                                       "regional coordinator for every organisation."), status=403)
         person = None
         if person_id is not None:
             person = next((p for p in breach_people(breach) if p.pk == person_id), None)
@@ -251,7 +256,7 @@ def breach_decide(*, breach_id: int, user: User, measure: str, person_id: int | 
             raise _fail("note_required", _("Describe the measure."), field="note")
         return DisciplinaryDecision.objects.create(
             breach=breach, person=person, measure=measure, note=note, decided_by=user,
-            decided_at=now or timezone.now(),
+            decided_at=now or timezone.now(), decided_as=decided_as,
         )
 
 
@@ -310,7 +315,10 @@ def sstu_export_run(*, day: dt.date, organization_id: int = 0, user: User | None
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=timezone.get_current_timezone())
     queryset = Appeal.objects.filter(received_at__lt=until)
     if organization_id:
-        queryset = queryset.filter(organization_id=organization_id)
+        # The organisation reports what it holds and what it redirected to another one of the platform.
+        redirected = AppealEvent.objects.filter(action=Action.REDIRECT,
+                                                payload__from_organization_id=organization_id).values("appeal_id")
+        queryset = queryset.filter(Q(organization_id=organization_id) | Q(pk__in=redirected))
     appeals = sstu.pending(queryset).select_related("organization", "category__classifier_code").order_by("id")
     total = appeals.count()
 
@@ -320,7 +328,7 @@ def sstu_export_run(*, day: dt.date, organization_id: int = 0, user: User | None
             progress(int(80 * done / total), message)
 
     outcome = sstu.build_export(appeals.iterator(chunk_size=1000), part_limit=settings_row.part_size_bytes,
-                                keep_requests=push, progress=step)
+                                keep_requests=push, progress=step, organization_id=organization_id)
     pushed, push_errors = 0, []
     if push:
         if not settings_row.connector_url:
@@ -331,7 +339,8 @@ def sstu_export_run(*, day: dt.date, organization_id: int = 0, user: User | None
     with transaction.atomic():
         export = SstuExport.objects.create(
             period_start=start, period_end=end, organization_id=organization_id, created_at=now, created_by=user,
-            exported=len(outcome.exported), refused=len(outcome.errors), errors=outcome.errors, pushed=pushed,
+            exported=len(outcome.exported) + len(outcome.forwarded), refused=len(outcome.errors),
+            errors=outcome.errors, pushed=pushed,
             push_errors=push_errors,
         )
         SstuExportPart.objects.bulk_create([

@@ -10,6 +10,13 @@ Status mapping from our lifecycle (domain.md §4.2):
   left_without_answer                      → LeftWithoutAnswer
   transferred                              → Transferred, with the transfer block
   rejected (refused at moderation)         → LeftWithoutAnswer
+
+Redirects inside the platform (the REDIRECT events, payload from_organization_id → organization_id):
+each organisation that held the appeal reports it. The forwarding one reports «Направлено по
+компетенции» (Transferred, the transfer block naming the receiving organisation's GUID, the day of the
+redirect and the appeal's number); the receiving one reports its own status with isDirect false, the
+redirect's day as the cover letter's date (createDate), as the day of receipt and as its own
+registration date (seed 000, domain.md §4.3).
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from django.utils.translation import gettext as _
 
 from otklik.appeals.lifecycle import OPEN_STATES, Action, Regime, State
 from otklik.appeals.models import Appeal, AppealEvent
-from otklik.registry.models import CLASSIFIER_CODE_RE
+from otklik.registry.models import CLASSIFIER_CODE_RE, Organization
 from otklik.reports.models import SstuResult, SstuSettings
 
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -93,19 +100,46 @@ def _attachment(appeal: Appeal, result: SstuResult | None) -> dict[str, str] | N
     return {"name": name, "content": base64.b64encode(content).decode("ascii")}
 
 
-def build_request(appeal: Appeal, result: SstuResult | None, transfer: AppealEvent | None) -> dict[str, Any]:
-    """The SSTU request for one appeal (domain.md §4.3). Every appeal we hold was received directly
-    from its applicant, so isDirect is true and the cover-letter date is not sent."""
+def _code(appeal: Appeal) -> str:
+    category = appeal.category if appeal.category_id else None
+    return category.classifier_code.code if category and category.classifier_code_id and category.classifier_code \
+        else ""
+
+
+def _envelope(appeal: Appeal, department_id: str, received_by_redirect: AppealEvent | None,
+              question: dict[str, Any]) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "departmentId": department_id,
+        # Received from the applicant, or forwarded by another organisation of the platform.
+        "isDirect": received_by_redirect is None,
+        "format": "Other",
+        "number": appeal.number,
+        "name": appeal.applicant_name,
+        "questions": [question],
+    }
+    if received_by_redirect is not None:
+        request["createDate"] = _date(received_by_redirect.at)
+    if appeal.applicant_address:
+        request["address"] = appeal.applicant_address
+    if appeal.applicant_email:
+        request["email"] = appeal.applicant_email
+    return request
+
+
+def build_request(appeal: Appeal, result: SstuResult | None, transfer: AppealEvent | None,
+                  redirect: AppealEvent | None = None) -> dict[str, Any]:
+    """The SSTU request of the organisation that holds the appeal now (domain.md §4.3). Received from
+    the applicant: isDirect, no cover-letter date. Received by a redirect inside the platform
+    (``redirect``): isDirect false, and the redirect's day is the cover letter's date, the day of
+    receipt and this organisation's own registration date."""
     status = status_of(appeal, result)
     question: dict[str, Any] = {
-        "code": appeal.category.classifier_code.code
-        if appeal.category_id and appeal.category and appeal.category.classifier_code_id
-        and appeal.category.classifier_code else "",
+        "code": _code(appeal),
         "status": status,
-        "incomingDate": _date(appeal.received_at),
+        "incomingDate": _date(redirect.at if redirect is not None else appeal.received_at),
     }
     if status != NOT_REGISTERED:
-        question["registrationDate"] = _date(appeal.registered_at)
+        question["registrationDate"] = _date(redirect.at if redirect is not None else appeal.registered_at)
     if status == IN_WORK and appeal.extension_days:
         question["isExtend"] = True
     if status in CONSIDERED:
@@ -122,19 +156,42 @@ def build_request(appeal: Appeal, result: SstuResult | None, transfer: AppealEve
             "transferDate": _date(transfer.at if transfer is not None else appeal.closed_at),
             "transferNumber": appeal.number,
         }
-    request: dict[str, Any] = {
-        "departmentId": appeal.organization.sstu_department_guid if appeal.organization else "",
-        "isDirect": True,
-        "format": "Other",
-        "number": appeal.number,
-        "name": appeal.applicant_name,
-        "questions": [question],
+    department = appeal.organization.sstu_department_guid if appeal.organization else ""
+    return _envelope(appeal, department, redirect, question)
+
+
+def forwarded_request(appeal: Appeal, redirect: AppealEvent, received_by: AppealEvent | None,
+                      guids: dict[int, str]) -> dict[str, Any]:
+    """The request of an organisation that redirected the appeal to another one of the platform:
+    «Направлено по компетенции» with the transfer block. ``received_by`` is the redirect that brought
+    the appeal to it, if it was not received from the applicant."""
+    payload = redirect.payload or {}
+    question: dict[str, Any] = {
+        "code": _code(appeal),
+        "status": TRANSFERRED,
+        "incomingDate": _date(received_by.at if received_by is not None else appeal.received_at),
+        "registrationDate": _date(received_by.at if received_by is not None else appeal.registered_at),
+        "transfer": {
+            "departmentId": guids.get(payload.get("organization_id") or 0, ""),
+            "transferDate": _date(redirect.at),
+            "transferNumber": appeal.number,
+        },
     }
-    if appeal.applicant_address:
-        request["address"] = appeal.applicant_address
-    if appeal.applicant_email:
-        request["email"] = appeal.applicant_email
-    return request
+    return _envelope(appeal, guids.get(payload.get("from_organization_id") or 0, ""), received_by, question)
+
+
+def requests_for(appeal: Appeal, result: SstuResult | None, transfer: AppealEvent | None,
+                 redirects: list[AppealEvent], guids: dict[int, str]) -> list[tuple[int | None, dict[str, Any]]]:
+    """(organisation id, request) for every organisation that held the appeal, in the order they held
+    it: each one that redirected it inside the platform, then the one that holds it now."""
+    made: list[tuple[int | None, dict[str, Any]]] = []
+    received_by: AppealEvent | None = None
+    for redirect in redirects:
+        made.append(((redirect.payload or {}).get("from_organization_id"),
+                     forwarded_request(appeal, redirect, received_by, guids)))
+        received_by = redirect
+    made.append((appeal.organization_id, build_request(appeal, result, transfer, received_by)))
+    return made
 
 
 def validate(request: dict[str, Any]) -> list[str]:
@@ -252,13 +309,18 @@ def pending(queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
 @dataclass
 class ExportOutcome:
     parts: list[tuple[bytes, int]] = field(default_factory=list)
-    exported: list[tuple[int, str]] = field(default_factory=list)  # (appeal id, status)
+    # (appeal id, status) where the request of the organisation that holds the appeal now went out
+    exported: list[tuple[int, str]] = field(default_factory=list)
+    # appeals of which only the requests of organisations that redirected them went out
+    forwarded: list[int] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     requests: list[tuple[int, bytes]] = field(default_factory=list)
 
 
 def build_export(appeals: Iterable[Appeal], *, part_limit: int, keep_requests: bool,
-                 progress: Callable[[int], None] | None = None) -> ExportOutcome:
+                 progress: Callable[[int], None] | None = None, organization_id: int = 0) -> ExportOutcome:
+    """The requests of every organisation that held each appeal (only ``organization_id``'s when it is
+    given). An appeal with any invalid request is refused as a whole and stays pending."""
     outcome = ExportOutcome()
     writer = PartWriter(part_limit)
     appeals = list(appeals)
@@ -266,18 +328,43 @@ def build_export(appeals: Iterable[Appeal], *, part_limit: int, keep_requests: b
     results = {row.appeal_id: row for row in SstuResult.objects.filter(appeal_id__in=ids)}
     transfers = {event.appeal_id: event for event in
                  AppealEvent.objects.filter(appeal_id__in=ids, action=Action.TRANSFER).order_by("at", "id")}
+    redirects: dict[int, list[AppealEvent]] = {}
+    for event in AppealEvent.objects.filter(appeal_id__in=ids, action=Action.REDIRECT).order_by("at", "id"):
+        redirects.setdefault(event.appeal_id, []).append(event)
+    org_ids = {org for events in redirects.values() for event in events
+               for org in (event.payload.get("from_organization_id"), event.payload.get("organization_id")) if org}
+    guids = dict(Organization.objects.filter(pk__in=org_ids).values_list("pk", "sstu_department_guid"))
+    names = dict(Organization.objects.filter(pk__in=org_ids).values_list("pk", "name"))
     for index, appeal in enumerate(appeals, start=1):
-        request = build_request(appeal, results.get(appeal.pk), transfers.get(appeal.pk))
-        problems = validate(request)
+        made = requests_for(appeal, results.get(appeal.pk), transfers.get(appeal.pk), redirects.get(appeal.pk, []),
+                            guids)
+        if organization_id:
+            made = [(org, request) for org, request in made if org == organization_id]
+        elif appeal.organization_id is None:
+            # In moderation: no organisation holds it, so no department can report it yet; it stays
+            # pending (only what organisations that redirected it report goes out).
+            made = made[:-1]
+        problems: list[str] = []
+        for org, request in made:
+            found = validate(request)
+            if found and len(made) > 1:
+                name = names.get(org or 0) or str(appeal.organization or "")
+                found = [f"{name}: {problem}" for problem in found]
+            problems += found
         if problems:
             outcome.errors.append({"appeal_id": appeal.pk, "number": appeal.number,
                                    "organization": str(appeal.organization or ""), "errors": problems})
-        else:
-            body = json.dumps(request, ensure_ascii=False).encode("utf-8")
-            writer.add(f"{uuid.uuid4()}.json", body)
-            outcome.exported.append((appeal.pk, request["questions"][0]["status"]))
-            if keep_requests:
-                outcome.requests.append((appeal.pk, body))
+        elif made:
+            for _org, request in made:
+                body = json.dumps(request, ensure_ascii=False).encode("utf-8")
+                writer.add(f"{uuid.uuid4()}.json", body)
+                if keep_requests:
+                    outcome.requests.append((appeal.pk, body))
+            current_org, current = made[-1]
+            if current_org == appeal.organization_id:
+                outcome.exported.append((appeal.pk, current["questions"][0]["status"]))
+            else:
+                outcome.forwarded.append(appeal.pk)
         if progress is not None and index % 200 == 0:
             progress(index)
     outcome.parts = writer.finish()

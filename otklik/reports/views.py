@@ -165,10 +165,12 @@ def breaches(request: HttpRequest) -> HttpResponse:
     rows = []
     for breach in page:
         people = services.breach_people(breach)
+        # The head records measures for their organisation's breaches, the regional coordinator for all.
+        may_record = selectors.measure_role(user, breach.organization_id) is not None
         rows.append({
             "breach": breach, "people": people, "decisions": decisions.get(breach.pk, []),
             "form": DecisionForm(people=[(p.pk, p.display_name) for p in people], prefix=f"b{breach.pk}")
-            if may_decide else None,
+            if may_record else None,
         })
     return render(request, "reports/breaches.html", {
         "rows": rows, "page": page, "may_decide": may_decide, "organizations": _organizations(user),
@@ -193,7 +195,7 @@ def breach_decide(request: HttpRequest, breach_id: int) -> HttpResponse:
         except ReportError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("The decision is recorded."))
+            messages.success(request, _("The measure is recorded."))
     else:
         messages.error(request, _("Check the decision: %(errors)s") % {
             "errors": "; ".join(str(e) for errors in form.errors.values() for e in errors)})
@@ -240,7 +242,7 @@ def sstu(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/sstu.html", {
         "form": form, "month": month, "monitoring": services.sstu_monitoring(user=user, day=month),
         "exports": [(export, parts.get(export.pk, [])) for export in exports], "awaiting": awaiting,
-        "nav": "sstu",
+        "authorised": selectors.sstu_authorised_persons(user), "nav": "sstu",
     })
 
 

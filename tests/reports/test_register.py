@@ -29,12 +29,15 @@ def test_it_lists_the_people_who_held_the_appeal(rworld, breach):
     assert set(people) == {org.executor, org.coordinator, org.head}
 
 
-def test_only_the_regional_coordinator_decides(rworld, breach):
-    for user in (rworld.orgs[0].head, rworld.moderator, rworld.outsider):
+def test_only_the_organisations_head_or_the_regional_coordinator_records_a_measure(rworld, breach):
+    # The organisation's coordinator sees its register but does not record measures; the moderator
+    # (region-wide) neither; the head of another organisation does not even see the breach.
+    for user, status in ((rworld.orgs[0].coordinator, 403), (rworld.moderator, 403), (rworld.outsider, 404),
+                         (rworld.orgs[1].head, 404)):
         with pytest.raises(ReportError) as refused:
             breach_decide(breach_id=breach.pk, user=user, measure=Measure.REMARK,
                           person_id=rworld.orgs[0].executor.pk)
-        assert refused.value.status == 403
+        assert refused.value.status == status
     assert not DisciplinaryDecision.objects.exists()
 
 
@@ -87,8 +90,11 @@ def test_the_register_page_records_a_decision(rworld, breach, client):
     assert (decision.measure, decision.person, decision.decided_by) == (Measure.REMARK, rworld.orgs[0].coordinator,
                                                                        rworld.regional)
     assert breach.appeal.number not in client.get("/reports/breaches/", {"undecided": "1"}).content.decode()
-    # The organisation's head sees the register of their organisation but gets no form to decide.
+    # The organisation's head records measures for their organisation; its coordinator only sees them.
     client.force_login(rworld.orgs[0].head)
+    page = client.get("/reports/breaches/").content.decode()
+    assert breach.appeal.number in page and "/decide/" in page
+    client.force_login(rworld.orgs[0].coordinator)
     page = client.get("/reports/breaches/").content.decode()
     assert breach.appeal.number in page and "/decide/" not in page
     client.force_login(rworld.orgs[1].head)
