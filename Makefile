@@ -30,6 +30,7 @@ demo: install messages
 
 lint: install
 	$(VENV)/bin/ruff check otklik tests bench
+	$(VENV)/bin/lint-imports
 
 typecheck: install
 	$(VENV)/bin/mypy otklik

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "otklik.portal",
     "otklik.reports",
     "otklik.workspace",
+    "otklik.demo",
 ]
 
 MIDDLEWARE = [

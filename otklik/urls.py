@@ -9,7 +9,7 @@ admin.site.site_title = _("Otklik")
 
 urlpatterns = [
     path("", include("otklik.portal.urls")),
-    path("accounts/", include("otklik.accounts.urls")),
+    path("accounts/", include("otklik.portal.account_urls")),
     path("workspace/", include("otklik.workspace.urls")),
     path("open311/v2/", include("otklik.intake.urls")),
     path("reports/", include("otklik.reports.urls")),

@@ -16,8 +16,8 @@ from django.template.loader import render_to_string
 from django.utils.html import escape, urlize
 from django.utils.safestring import SafeString, mark_safe
 
+from otklik.core.markup import answer_plain_text, render_answer
 from otklik.notifications.models import Notice
-from otklik.workspace.formatting import answer_plain_text, render_answer
 
 # Mail programs drop style sheets: the quoted answer's frame is set on the element itself.
 ANSWER_STYLE = "border-left:4px solid #1e7b34;padding:2px 12px;margin:8px 0;"

@@ -9,7 +9,7 @@ from django.urls import reverse
 from otklik.accounts.models import Absence, Membership, Role, User
 from otklik.appeals.lifecycle import State
 from otklik.appeals.models import Appeal, AppealEvent
-from otklik.core import demo
+from otklik.demo import region as demo
 from otklik.registry.models import Category, Official, Organization, RoutingRule, Territory
 from otklik.registry.selectors import registry_health, route_organization
 

@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from otklik.core import demo
+from otklik.demo import region as demo
 from otklik.intake.selectors import point_in_region, territory_at
 from otklik.registry.models import Category, Territory
 from otklik.registry.selectors import region_settings

@@ -1,5 +1,5 @@
+from otklik.core.markup import render_answer
 from otklik.core.text import fill_placeholders
-from otklik.workspace.formatting import render_answer
 
 
 def test_it_renders_paragraphs_lists_and_links():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import SafeString
 
-from otklik.workspace.formatting import render_answer
+from otklik.core.markup import render_answer
 
 register = template.Library()
 

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from otklik.appeals.lifecycle import State
-from otklik.core import demo
+from otklik.demo import region as demo
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from otklik.accounts import views
+from otklik.portal import account_views as views
 
 app_name = "accounts"
 

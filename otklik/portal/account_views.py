@@ -1,4 +1,4 @@
-"""Citizen sign-up with e-mail confirmation and sign-in through an OpenID Connect provider. The
+"""Sign-in pages: citizen sign-up confirmed by e-mail, and sign-in through an OpenID Connect provider. The
 logic and the texts live in the portal (portal/services.py, portal/oidc.py); these views are thin."""
 
 from __future__ import annotations
