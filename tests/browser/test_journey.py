@@ -1,6 +1,7 @@
 """The whole working day of an appeal in a real browser: moderator accepts → coordinator assigns →
 executor proposes a postponement, the coordinator confirms it, the executor drafts → head returns for
-rework → executor fixes → head approves and publishes → the applicant's e-mail holds the answer. Every page is screenshotted."""
+rework → executor fixes → head approves and publishes → the applicant's e-mail holds the answer.
+Every page is screenshotted."""
 
 import datetime as dt
 import re
