@@ -44,6 +44,7 @@ SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-23T00:00:00Z"
 MAX_DESCRIPTION = 4000
 MAX_RESULTS = 1000
+MAX_EMAIL = 254
 # The spec leaves paging to the server; 100 rows answer most clients and keep a page small.
 DEFAULT_PAGE_SIZE = 100
 SERVICES_VERSION = "open311.services"
@@ -348,6 +349,9 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
             EmailValidator()(email)
         except ValidationError:
             errors.append(_("email is not a valid e-mail address."))
+        else:
+            if len(email) > MAX_EMAIL:  # the column's length: longer would fail in the database, not here
+                errors.append(_("email is not a valid e-mail address."))
     media_url = _param(request, "media_url")
     if media_url:
         try:

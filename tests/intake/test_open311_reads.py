@@ -62,3 +62,14 @@ def test_a_page_of_requests_takes_the_same_number_of_queries_for_5_and_50_rows(c
     for i in range(50):
         submit_public(citizens, f"Яма {i}", lat=55.7 + i / 10000)
     assert queries_for(5) == queries_for(50)
+
+
+def test_an_e_mail_longer_than_its_column_is_a_clear_400_not_a_server_error(client, citizens):
+    from otklik.intake.services import api_key_create
+
+    raw = api_key_create(name="Приложение")[1]
+    email = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".ru"
+    response = client.post(f"{BASE}/requests.json", {"api_key": raw, "service_code": citizens.heating.code,
+                                                      "lat": "55.7", "long": "37.6", "email": email})
+    assert response.status_code == 400
+    assert response.json()[0]["description"] == "email — неправильный адрес электронной почты."
