@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from otklik.accounts.models import Membership, Role, User
 from otklik.accounts.permissions import capacities, find_capacity, is_staff_account
 from otklik.appeals import deadlines, notify
-from otklik.appeals.lifecycle import APPLICANT, SYSTEM, Action, Regime, State, Transition, transition_for
+from otklik.appeals.lifecycle import APPLICANT, OPEN_STATES, SYSTEM, Action, Regime, State, Transition, transition_for
 from otklik.appeals.models import Appeal, AppealEvent, Channel, DeadlineBreach, NumberSequence, Stage
 from otklik.core.calendar import WorkingCalendar
 from otklik.registry.models import Category, Organization, RegionSettings, Territory
@@ -882,3 +882,41 @@ def appeal_resolve(*, appeal_id: int, user: User, comment: str = "", now: dt.dat
         ctx.then.append(lambda event: notify.applicant(appeal, event, "resolved"))
 
     return _perform(appeal_id, Action.RESOLVE, body, user=user, reason=comment.strip(), now=now)
+
+
+# --- the sweeper's writes ----------------------------------------------------------------------------
+
+
+def deadline_claim(*, marker: str, moment: str, extra_where: str, only_open: bool, now: dt.datetime,
+                   limit: int) -> list[int]:
+    """The sweeper's claim of due rows (appeals/sweeps.py): set ``marker`` where it is still empty and
+    ``moment`` has come, and return the ids. A conditional UPDATE … RETURNING, so two sweepers never
+    claim one row; on PostgreSQL locked rows are skipped."""
+    table = Appeal._meta.db_table
+    states = ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATES))
+    state_filter = f"AND state IN ({states})" if only_open else ""
+    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    sql = (
+        f"UPDATE {table} SET {marker} = %s WHERE id IN ("
+        f"SELECT id FROM {table} WHERE {marker} IS NULL AND {moment} <= %s {state_filter} "
+        f"{extra_where} ORDER BY {moment} LIMIT %s{lock}"
+        f") AND {marker} IS NULL RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        at = connection.ops.adapt_datetimefield_value(now)
+        cursor.execute(sql, [at, at, limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def breach_record(
+    appeal: Appeal, stage: str, due: dt.datetime | None, now: dt.datetime, *, internal: bool = False
+) -> None:
+    """Record a missed deadline once (a repeated call does nothing), with who held the appeal."""
+    if due is None:
+        return
+    DeadlineBreach.objects.bulk_create(
+        [DeadlineBreach(appeal=appeal, stage=stage, due_at=due, detected_at=now, organization_id=appeal.organization_id,
+                        executor_id=appeal.executor_id, coordinator_id=appeal.coordinator_id, state=appeal.state,
+                        internal=internal)],
+        ignore_conflicts=True,
+    )

@@ -12,12 +12,13 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from otklik.appeals import notify
-from otklik.appeals.lifecycle import OPEN_STATES, State
-from otklik.appeals.models import Appeal, DeadlineBreach, Stage
+from otklik.appeals.lifecycle import State
+from otklik.appeals.models import Appeal, Stage
+from otklik.appeals.services import breach_record, deadline_claim
 from otklik.registry.selectors import region_settings
 
 
@@ -51,20 +52,8 @@ RESOLUTION = _Kind("resolution_overdue_marked_at", "resolution_due_at", "AND res
 
 
 def _claim(kind: _Kind, now: dt.datetime, limit: int) -> list[int]:
-    table = Appeal._meta.db_table
-    states = ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATES))
-    state_filter = f"AND state IN ({states})" if kind.only_open else ""
-    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
-    sql = (
-        f"UPDATE {table} SET {kind.marker} = %s WHERE id IN ("
-        f"SELECT id FROM {table} WHERE {kind.marker} IS NULL AND {kind.moment} <= %s {state_filter} "
-        f"{kind.extra_where} ORDER BY {kind.moment} LIMIT %s{lock}"
-        f") AND {kind.marker} IS NULL RETURNING id"
-    )
-    with connection.cursor() as cursor:
-        moment = connection.ops.adapt_datetimefield_value(now)
-        cursor.execute(sql, [moment, moment, limit])
-        return [row[0] for row in cursor.fetchall()]
+    return deadline_claim(marker=kind.marker, moment=kind.moment, extra_where=kind.extra_where,
+                          only_open=kind.only_open, now=now, limit=limit)
 
 
 def _run(kind: _Kind, now: dt.datetime, batch: int, act: Callable[[Appeal], None]) -> int:
@@ -79,15 +68,7 @@ def _run(kind: _Kind, now: dt.datetime, batch: int, act: Callable[[Appeal], None
             return done
 
 
-def _breach(appeal: Appeal, stage: str, due: dt.datetime | None, now: dt.datetime, *, internal: bool = False) -> None:
-    if due is None:
-        return
-    DeadlineBreach.objects.bulk_create(
-        [DeadlineBreach(appeal=appeal, stage=stage, due_at=due, detected_at=now, organization_id=appeal.organization_id,
-                        executor_id=appeal.executor_id, coordinator_id=appeal.coordinator_id, state=appeal.state,
-                        internal=internal)],
-        ignore_conflicts=True,
-    )
+_breach = breach_record
 
 
 def _holders(appeal: Appeal) -> list[int | None]:

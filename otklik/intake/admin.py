@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from otklik.intake.models import ApiKey, Attachment, ConsentText, Follower, ServiceAttribute, Submission
+from otklik.intake.services import api_key_regenerate
 
 
 @admin.register(ApiKey)
@@ -28,8 +29,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Issue a new key (the old one stops working)"))
     def regenerate(self, request: HttpRequest, queryset: Any) -> None:
         for key in queryset:
-            raw = key.set_new_key()
-            key.save()
+            raw = api_key_regenerate(key=key)
             messages.warning(request, _("New key for «%(name)s»: %(key)s — copy it now.")
                              % {"name": key.name, "key": raw})
 

@@ -166,6 +166,13 @@ def appeal_follow(*, appeal: Appeal, email: str = "", user: User | None = None) 
         return Follower.objects.get(appeal=appeal, email=email)
 
 
+def api_key_regenerate(*, key: ApiKey) -> str:
+    """A new secret for the key; the old one stops working at once."""
+    raw = key.set_new_key()
+    key.save(update_fields=["key_hash"])
+    return raw
+
+
 def api_key_create(*, name: str, organization: Organization | None = None) -> tuple[ApiKey, str]:
     key = ApiKey(name=name, organization=organization)
     raw = key.set_new_key()

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from otklik.core import versions
+from otklik.core.services import version_bump
 from otklik.intake.models import ServiceAttribute
 from otklik.registry.models import Category, RegionSettings
 
@@ -20,4 +20,4 @@ from otklik.registry.models import Category, RegionSettings
 def services_changed(sender: type, **kwargs: Any) -> None:
     from otklik.intake.open311 import SERVICES_VERSION
 
-    transaction.on_commit(lambda: versions.bump(SERVICES_VERSION))
+    transaction.on_commit(lambda: version_bump(SERVICES_VERSION))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -77,6 +79,25 @@ def notice_texts(kind: str, values: dict[str, Any]) -> tuple[str, str] | None:
     if template is None:
         return None
     return fill_placeholders(template.subject, values), fill_placeholders(template.body, values)
+
+
+def notice_claim(*, notice_id: int, now: dt.datetime, lease: dt.timedelta, max_attempts: int) -> bool:
+    """Hold an unsent notice for one delivery attempt; False when another worker holds it or it is done."""
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    return bool(
+        Notice.objects.filter(free, pk=notice_id, sent_at__isnull=True, attempts__lt=max_attempts)
+        .update(claimed_until=now + lease, attempts=F("attempts") + 1)
+    )
+
+
+def notice_mark_sent(*, notice_id: int) -> None:
+    Notice.objects.filter(pk=notice_id).update(sent_at=timezone.now(), claimed_until=None, last_error="",
+                                               next_attempt_at=None)
+
+
+def notice_mark_failed(*, notice_id: int, error: str, next_attempt_at: dt.datetime) -> None:
+    Notice.objects.filter(pk=notice_id).update(claimed_until=None, last_error=error[:2000],
+                                               next_attempt_at=next_attempt_at)
 
 
 def notice_mark_read(*, user: User, notice_id: int) -> bool:

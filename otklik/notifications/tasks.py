@@ -19,12 +19,13 @@ import urllib.error
 import urllib.request
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
 from otklik.notifications.emails import email_message
 from otklik.notifications.models import Notice
+from otklik.notifications.services import notice_claim, notice_mark_failed, notice_mark_sent
 
 MAX_ATTEMPTS = 10
 # Longer than any send may take (the webhook timeout, a slow SMTP server), short enough to retry soon.
@@ -77,19 +78,11 @@ def _send_email(notice: Notice) -> None:
     email_message(notice, headers={"Message-ID": f"<{delivery_id(notice)}>"}).send()
 
 
-def _claim(notice_id: int, now: dt.datetime) -> bool:
-    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    lease = dt.timedelta(seconds=settings.NOTICE_LEASE_SECONDS)
-    return bool(
-        Notice.objects.filter(free, pk=notice_id, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-        .update(claimed_until=now + lease, attempts=F("attempts") + 1)
-    )
-
-
 @task()
 def deliver_notice(notice_id: int) -> bool:
     now = timezone.now()
-    if not _claim(notice_id, now):
+    lease = dt.timedelta(seconds=settings.NOTICE_LEASE_SECONDS)
+    if not notice_claim(notice_id=notice_id, now=now, lease=lease, max_attempts=MAX_ATTEMPTS):
         return False
     notice = Notice.objects.select_related("webhook", "appeal", "recipient").get(pk=notice_id)
     try:
@@ -100,12 +93,9 @@ def deliver_notice(notice_id: int) -> bool:
             _send_email(notice)
     except Exception as exc:  # any failure of the remote side: record it and retry later
         log.warning("notice %s not delivered: %s", notice_id, type(exc).__name__)
-        Notice.objects.filter(pk=notice_id).update(
-            claimed_until=None, last_error=str(exc)[:2000], next_attempt_at=now + _backoff(notice.attempts)
-        )
+        notice_mark_failed(notice_id=notice_id, error=str(exc), next_attempt_at=now + _backoff(notice.attempts))
         return False
-    Notice.objects.filter(pk=notice_id).update(sent_at=timezone.now(), claimed_until=None, last_error="",
-                                               next_attempt_at=None)
+    notice_mark_sent(notice_id=notice_id)
     return True
 
 

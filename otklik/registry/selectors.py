@@ -28,8 +28,9 @@ from otklik.registry.models import (
 def region_settings() -> RegionSettings:
     found = RegionSettings.objects.order_by("pk").first()
     if found is None:
-        found, _ = RegionSettings.objects.get_or_create(pk=1)
-        found.refresh_from_db()  # field defaults given as text ("09:00") come back as their types
+        from otklik.registry.services import region_settings_create_default
+
+        found = region_settings_create_default()
     return found
 
 

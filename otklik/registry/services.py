@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Role, User
 from otklik.accounts.permissions import capacities
-from otklik.registry.models import Official, Organization, RegistryChange
+from otklik.registry.models import Official, Organization, RegionSettings, RegistryChange
 
 
 class RegistryError(Exception):
@@ -166,3 +166,10 @@ def organization_confirm_data(*, actor: User | None, organization: Organization)
             organization=organization, actor=actor, entity="organization", entity_id=str(organization.pk),
             action="confirm", changes={},
         )
+
+
+def region_settings_create_default() -> RegionSettings:
+    """The region's one settings row with the acts' defaults, made on first use of a new installation."""
+    row, _created = RegionSettings.objects.get_or_create(pk=1)
+    row.refresh_from_db()  # field defaults given as text ("09:00") come back as their types
+    return row

@@ -34,6 +34,7 @@ from otklik.reports.models import (
     SstuExportPart,
     SstuExportState,
     SstuResult,
+    SstuSettings,
 )
 from otklik.reports.rollup import rollup_update
 from otklik.reports.selectors import measure_role, report_scope, visible_breaches
@@ -384,3 +385,9 @@ def sstu_monitoring(*, user: User, day: dt.date) -> list[dict[str, Any]]:
     ]
     rows.sort(key=lambda row: (-row["pending"], row["organization"]))
     return rows
+
+
+def sstu_settings_create_default() -> SstuSettings:
+    """The one row of SSTU.RF connection settings, made on first use."""
+    row, _created = SstuSettings.objects.get_or_create(pk=1)
+    return row

@@ -67,7 +67,9 @@ RESULT_STATUS = {
 def sstu_settings() -> SstuSettings:
     found = SstuSettings.objects.order_by("pk").first()
     if found is None:
-        found, _created = SstuSettings.objects.get_or_create(pk=1)
+        from otklik.reports.services import sstu_settings_create_default
+
+        found = sstu_settings_create_default()
     return found
 
 

@@ -32,10 +32,10 @@ def test_services_answer_with_a_bounded_number_of_queries(client, citizens):
 
     for i in range(15):
         f.category(f"Категория {i}", days=30)
-    from otklik.core import versions
+    from otklik.core.services import version_bump
     from otklik.intake.open311 import SERVICES_VERSION
 
-    versions.bump(SERVICES_VERSION)
+    version_bump(SERVICES_VERSION)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(f"{BASE}/services.json").status_code == 200
     assert len(queries) <= 6
