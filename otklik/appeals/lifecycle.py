@@ -117,7 +117,8 @@ TABLE: dict[tuple[State, Action], Transition] = {
         *_t(Action.REGISTER, (State.RECEIVED,), State.MODERATION, (SYSTEM, *MODERATORS)),
         *_t(Action.ACCEPT, (State.MODERATION,), State.COORDINATION, (SYSTEM, *MODERATORS)),
         *_t(Action.ROUTE, (State.MODERATION, State.COORDINATION), State.COORDINATION, MODERATORS),
-        *_t(Action.REJECT, (State.MODERATION,), State.REJECTED, MODERATORS),
+        # A 59-FZ appeal is never "rejected" like a platform message: only Art. 11 grounds end it.
+        *_t(Action.REJECT, (State.MODERATION,), State.REJECTED, MODERATORS, regimes=NOT_FZ59),
         *_t(Action.RECLASSIFY, (State.MODERATION, State.COORDINATION), None, (*MODERATORS, R.COORDINATOR)),
         *_t(Action.REDIRECT, HELD, State.COORDINATION, (R.COORDINATOR, R.HEAD, R.REGIONAL_COORDINATOR)),
         *_t(Action.RETURN_TO_MODERATION, HELD, State.MODERATION, (R.COORDINATOR, R.HEAD, R.REGIONAL_COORDINATOR)),
@@ -143,6 +144,8 @@ TABLE: dict[tuple[State, Action], Transition] = {
         *_t(Action.EXTEND, (State.COORDINATION, *WORKING, State.APPROVAL), None, (R.HEAD,), regimes=ONLY_FZ59),
         *_t(Action.LEAVE_WITHOUT_ANSWER, (State.COORDINATION, *WORKING, State.APPROVAL), State.LEFT_WITHOUT_ANSWER,
             (R.HEAD,), regimes=ONLY_FZ59),
+        *_t(Action.LEAVE_WITHOUT_ANSWER, (State.MODERATION,), State.LEFT_WITHOUT_ANSWER, MODERATORS,
+            regimes=ONLY_FZ59),
         *_t(Action.TRANSFER, HELD, State.TRANSFERRED, (R.COORDINATOR, R.HEAD), regimes=ONLY_FZ59),
         # Socially significant (seed 001 §11, seed 002 §12): staff set and clear it on any open appeal.
         *_t(Action.MARK_SIGNIFICANT, tuple(sorted(OPEN_STATES)), None, STAFF_FLAGGERS),

@@ -969,6 +969,13 @@ class Generator:
     def _reject(self, d: _Draft, t: dt.datetime) -> None:
         rng = self.rng
         actor, role = self._moderator()
+        if d.regime == Regime.FZ59:
+            # 59-FZ Art. 11: not rejected, left without an answer on a ground of the law.
+            row = self._begin(d, Action.LEAVE_WITHOUT_ANSWER, t, role)
+            ground = rng.choice(("unreadable", "substance_unclear", "abusive"))
+            d.closed_at = t
+            self._end(d, row, t, actor, role, {"ground": ground, "comment": ""}, self.grounds[ground])
+            return
         row = self._begin(d, Action.REJECT, t, role)
         previous = self.last_by_place.get((d.category_id, d.territory_id))
         if previous is not None and rng.random() < 0.4:

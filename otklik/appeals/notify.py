@@ -43,8 +43,8 @@ STAFF_KINDS = frozenset({"new_appeal", "reconsideration_staff", "postponement_pr
                          "returned_to_moderation", "approaching", "overdue", "stage_overdue", "needs_executor"})
 
 
-def _texts(kind: str, appeal: Appeal) -> tuple[str, str]:
-    """Subject and body of a notice of ``kind``."""
+def _texts(kind: str, appeal: Appeal, reason: str = "") -> tuple[str, str]:
+    """Subject and body of a notice of ``kind``; ``reason`` is the event's, where the text gives it."""
     link = staff_link(appeal) if kind in STAFF_KINDS else applicant_link(appeal)
     values = {
         "number": appeal.number,
@@ -53,6 +53,7 @@ def _texts(kind: str, appeal: Appeal) -> tuple[str, str]:
         "organization": str(appeal.organization or "—"),
         "answer": appeal.answer_text,
         "intermediate": appeal.intermediate_text,
+        "reason": reason,
         "proposed": _fmt_date(appeal.proposed_until),
         "resolution": _fmt_date(appeal.resolution_on),
         "link": link,
@@ -89,7 +90,7 @@ def _texts(kind: str, appeal: Appeal) -> tuple[str, str]:
                               "%(link)s")),
         "left_without_answer": (_("Appeal %(number)s left without an answer"),
                                 _("Your appeal %(number)s is left without an answer on the grounds of Art. 11 of "
-                                  "59-FZ.\n%(link)s")),
+                                  "59-FZ: %(reason)s.\n%(link)s")),
         "transferred": (_("Appeal %(number)s forwarded"),
                         _("Your appeal %(number)s was forwarded to the competent body.\n%(link)s")),
         "new_appeal": (_("New appeal %(number)s in your organisation"),
@@ -134,7 +135,7 @@ def applicant(appeal: Appeal, event: AppealEvent, kind: str) -> None:
     email = appeal.applicant_email or (appeal.applicant.email if appeal.applicant else "")
     if not email:
         return
-    subject, body = _texts(kind, appeal)
+    subject, body = _texts(kind, appeal, event.reason)
     # Webhooks serve the region's own systems (staff side): their copy links to the workspace.
     webhook_body = body.replace(applicant_link(appeal), staff_link(appeal))
     notice_create(kind=kind, dedupe=f"event:{event.pk}:{kind}", subject=subject, body=body, appeal_id=appeal.pk,

@@ -296,3 +296,24 @@ def test_fz59_appeals_are_not_postponed_but_extended(world):
     refused("action_not_allowed", s.appeal_propose_postponement, appeal_id=appeal.pk, user=world.executor,
             until=dt.date(2026, 1, 30), reason="Ремонт")
     assert Appeal.objects.get(pk=appeal.pk).regime == Regime.FZ59
+
+
+# --- 11. a 59-ФЗ appeal is not "rejected" at moderation ---------------------------------------------
+
+
+def test_a_59fz_appeal_is_not_rejected_at_moderation_but_left_without_an_answer_on_an_article_11_ground(
+        world, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from tests.appeals.test_deadline_rules import registered_fz59
+
+    appeal = registered_fz59(world, received=msk(2025, 11, 10, 10), registered=msk(2025, 11, 10, 11))
+    assert appeal.state == State.MODERATION
+    refused("action_not_allowed", s.appeal_reject, appeal_id=appeal.pk, user=world.moderator, reason="spam")
+    with django_capture_on_commit_callbacks(execute=True):
+        left = s.appeal_leave_without_answer(appeal_id=appeal.pk, user=world.moderator, ground="unreadable",
+                                             now=msk(2025, 11, 11, 10))
+    assert left.state == State.LEFT_WITHOUT_ANSWER
+    letter = mail.outbox[-1]
+    assert appeal.number in letter.subject and "статьи 11" in letter.body
+    assert "текст" in letter.body.lower()  # the ground itself, in the citizen's language

@@ -35,8 +35,12 @@ def _script(w: Region, rng: random.Random, regime: str) -> list[tuple[float, Ste
     if regime == Regime.FZ59:
         add((rng.uniform(2, 60), lambda a, now: s.appeal_register(appeal_id=a, user=w.moderator, now=now)))
     if rng.random() < 0.07:
-        add((rng.uniform(1, 30), lambda a, now: s.appeal_reject(appeal_id=a, user=w.moderator, reason="spam",
-                                                                now=now)))
+        if regime == Regime.FZ59:  # 59-FZ Art. 11: left without an answer, never "rejected"
+            add((rng.uniform(1, 30), lambda a, now: s.appeal_leave_without_answer(
+                appeal_id=a, user=w.moderator, ground="unreadable", now=now)))
+        else:
+            add((rng.uniform(1, 30), lambda a, now: s.appeal_reject(appeal_id=a, user=w.moderator, reason="spam",
+                                                                    now=now)))
         return steps
     if regime == Regime.POS and rng.random() < 0.1:
         target = w.heating if rng.random() < 0.5 else w.roads
