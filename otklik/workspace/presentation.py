@@ -164,6 +164,8 @@ class HistoryRow:
     change: str
     reason: str
     details: list[str]
+    # The text of an answer as it was published: earlier answers stay readable after a reconsideration.
+    answer: str = ""
 
 
 def history_rows(events: Any, *, names: dict[str, dict[int, str]]) -> list[HistoryRow]:
@@ -192,6 +194,9 @@ def history_rows(events: Any, *, names: dict[str, dict[int, str]]) -> list[Histo
             details.append(_("rating %(rating)s of 5") % {"rating": payload["rating"]})
         if payload.get("department"):
             details.append(_("to: %(name)s") % {"name": payload["department"]})
+        if payload.get("resolution_on"):
+            details.append(_("problem to be solved by %(date)s")
+                           % {"date": dt.date.fromisoformat(payload["resolution_on"]).strftime("%d.%m.%Y")})
         change = ""
         if event.from_state and event.from_state != event.to_state:
             change = f"{state_label(event.from_state)} → {state_label(event.to_state)}"
@@ -201,6 +206,7 @@ def history_rows(events: Any, *, names: dict[str, dict[int, str]]) -> list[Histo
             role=role_label(event.role),
             acting_for=event.acting_for.display_name if event.acting_for_id and event.acting_for else "",
             change=change, reason=event.reason, details=details,
+            answer=str(payload.get("answer", "")) if event.action == Action.PUBLISH else "",
         ))
     return rows
 

@@ -317,3 +317,18 @@ def test_a_59fz_appeal_is_not_rejected_at_moderation_but_left_without_an_answer_
     letter = mail.outbox[-1]
     assert appeal.number in letter.subject and "статьи 11" in letter.body
     assert "текст" in letter.body.lower()  # the ground itself, in the citizen's language
+
+
+def test_after_reconsideration_the_earlier_answer_stays_visible_to_the_citizen_and_to_staff(client, world):
+    appeal = in_approval(world, now=msk(2025, 11, 10, 10))
+    s.appeal_approve(appeal_id=appeal.pk, user=world.head, now=msk(2025, 11, 11, 10))
+    s.appeal_publish(appeal_id=appeal.pk, user=world.executor, now=msk(2025, 11, 11, 11))
+    s.appeal_rate(appeal_id=appeal.pk, rating=1, comment="Яма осталась на месте", token=appeal.access_token,
+                  now=msk(2025, 11, 14, 10))
+    appeal.refresh_from_db()
+    track = client.get(f"/track/{appeal.number}/?key={appeal.access_token}").content.decode()
+    assert "Прежние ответы" in track and "Яма будет заделана." in track and "Яма осталась на месте" in track
+    assert appeal.due_at is not None and f"{appeal.due_at.astimezone(msk(2025, 1, 1).tzinfo):%d.%m.%Y}" in track
+    client.force_login(world.coordinator)
+    card = client.get(f"/workspace/appeals/{appeal.pk}/").content.decode()
+    assert "Текст опубликованного ответа" in card and "Яма будет заделана." in card

@@ -5,6 +5,7 @@ from django.forms import BoundField
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from otklik.core.markup import render_answer
 from otklik.workspace import presentation
 
 register = template.Library()
@@ -45,3 +46,9 @@ def field_widget(bound: BoundField) -> SafeString:
         parts.append(f'<option value="{escape(text)}"{mark}>{escape(label)}</option>')
     parts.append("</select>")
     return mark_safe("".join(parts))  # every value above is escaped
+
+
+@register.filter
+def answer_html(text: str) -> SafeString:
+    """An answer as its reader sees it: the one sanitised renderer (core/markup.py)."""
+    return render_answer(text)
