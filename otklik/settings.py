@@ -124,6 +124,31 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 # A refused form gets the site's Russian page, not Django's English one (which speaks of DEBUG).
 CSRF_FAILURE_VIEW = "otklik.core.errors.csrf_failure"
+
+# --- Accounts and transport (docs/security.md) ------------------------------------------------------
+# Argon2 first (argon2-cffi): new and changed passwords are stored with it, older hashes are upgraded
+# on the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+# A session ends after a working day and when the browser closes: officials share computers.
+SESSION_COOKIE_AGE = env_int("OTKLIK_SESSION_HOURS", 10, minimum=1, maximum=24 * 30) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Behind TLS (a proxy that terminates it sets X-Forwarded-Proto): Secure cookies, HSTS, HTTPS redirects.
+BEHIND_TLS = env_bool("OTKLIK_TLS", False)
+if BEHIND_TLS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env_int("OTKLIK_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# The admin's address; a region moves it away from the well-known /admin/ that scanners try first.
+ADMIN_PATH = env_str("OTKLIK_ADMIN_PATH", "admin/").strip("/") + "/"
 LOGIN_REDIRECT_URL = "workspace:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 

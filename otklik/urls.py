@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,6 @@ urlpatterns = [
     path("open311/v2/", include("otklik.intake.urls")),
     path("reports/", include("otklik.reports.urls")),
     path("registry/", include("otklik.registry.urls")),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_PATH, admin.site.urls),
     path("api/", api.urls),
 ]

@@ -73,3 +73,32 @@ def test_outside_development_a_missing_public_or_weak_secret_key_stops_start_up(
 def test_outside_development_it_starts_with_a_strong_secret_key():
     result = _start(OTKLIK_DEV=None, DEBUG="0", SECRET_KEY="k7Qz-2pLx9vRtY4mWn8sJd3fGh6Bc1Ae5Ui0Oo")
     assert result.returncode == 0, result.stderr
+
+
+def _print(expression: str, **env: str) -> str:
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environment.update({"OTKLIK_DEV": "1", **env})
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings; "
+                               f"from django.urls import reverse; print({expression})"],
+        cwd=ROOT, env={**environment, "DJANGO_SETTINGS_MODULE": "otklik.settings"},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_passwords_are_hashed_with_argon2_and_sessions_end_with_the_working_day():
+    assert _print("settings.PASSWORD_HASHERS[0]") == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert _print("settings.SESSION_COOKIE_AGE, settings.SESSION_EXPIRE_AT_BROWSER_CLOSE") == "36000 True"
+
+
+def test_behind_tls_cookies_are_secure_and_hsts_is_sent():
+    assert _print("settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS",
+                  OTKLIK_TLS="1") == "True True 31536000"
+    assert _print("settings.SESSION_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS") == "False 0"
+
+
+def test_the_admin_path_is_configurable():
+    assert _print("reverse('admin:index')", OTKLIK_ADMIN_PATH="/control-7f/") == "/control-7f/"
+    assert _print("reverse('admin:index')") == "/admin/"
