@@ -13,10 +13,11 @@ social: 9 working hours (4 for high importance); a final answer 7 working days a
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from otklik.appeals.lifecycle import Regime, State
 from otklik.appeals.models import Appeal, Stage
-from otklik.core.calendar import WorkingCalendar
+from otklik.core.calendar import CalendarDaysExplained, WorkingCalendar
 from otklik.registry.models import RegionSettings
 from otklik.registry.selectors import region_calendar
 
@@ -163,3 +164,47 @@ def set_resolution(appeal: Appeal, *, on: dt.date, cal: WorkingCalendar) -> None
     appeal.resolution_due_at = cal.end_of_day(on)
     appeal.resolution_overdue_marked_at = None
     appeal.resolved_at = None
+
+
+@dataclass(frozen=True)
+class TermExplained:
+    """One deadline of an appeal and how it was reached, for the receipt and the tracking page.
+
+    ``kind`` is ``answer``, ``reconsideration``, ``extension`` (counted days come from the calendar's
+    :meth:`~otklik.core.calendar.WorkingCalendar.explain_calendar_days`), ``hours`` (a social post's
+    working hours), ``postponement`` or ``resolution`` (dates the organisation named)."""
+
+    kind: str
+    due: dt.date
+    start: dt.date | None = None
+    days: int = 0
+    extra_days: int = 0
+    hours: float = 0
+    steps: CalendarDaysExplained | None = None
+
+
+def explain_terms(appeal: Appeal, region: RegionSettings, cal: WorkingCalendar) -> list[TermExplained]:
+    """Every deadline of the appeal with its steps, computed by the same calendar functions as the
+    deadlines themselves; a counted term is shown only when it reproduces the stored deadline."""
+    terms: list[TermExplained] = []
+    if appeal.state == State.POSTPONED and appeal.postponed_until and appeal.postponed_at:
+        terms.append(TermExplained("postponement", appeal.postponed_until, start=cal.local_date(appeal.postponed_at)))
+    elif appeal.due_at is not None and appeal.term_started_at is not None:
+        start = appeal.term_started_at
+        if appeal.regime == Regime.SOCIAL:
+            hours = region.social_answer_hours_high if appeal.high_importance else region.social_answer_hours
+            terms.append(TermExplained("hours", cal.local_date(appeal.due_at), start=cal.local_date(start),
+                                       hours=hours))
+        else:
+            base = term_days(appeal, region)
+            steps = cal.explain_calendar_days(start, base + appeal.extension_days,
+                                              move_off_day=region.move_deadline_off_day)
+            if steps.due == cal.local_date(appeal.due_at):
+                kind = ("extension" if appeal.extension_days
+                        else "reconsideration" if appeal.reconsideration_count else "answer")
+                terms.append(TermExplained(kind, steps.due, start=steps.start, days=base,
+                                           extra_days=appeal.extension_days, steps=steps))
+    if appeal.resolution_on:
+        terms.append(TermExplained("resolution", appeal.resolution_on,
+                                   start=cal.local_date(appeal.answered_at) if appeal.answered_at else None))
+    return terms

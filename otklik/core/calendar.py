@@ -27,6 +27,23 @@ def _federal_calendar(year: int) -> holidays.HolidayBase:
 
 
 @dataclass(frozen=True)
+class CalendarDaysExplained:
+    """How a term of calendar days became a date: the count from ``start``, the raw date it lands on,
+    whether that date is a day off by the production calendar (with the region's overrides) and the
+    date the deadline moves to (the same date when it is a working day or moving is off)."""
+
+    start: dt.date
+    days: int
+    raw: dt.date
+    day_off: bool
+    due: dt.date
+
+    @property
+    def moved(self) -> bool:
+        return self.due != self.raw
+
+
+@dataclass(frozen=True)
 class WorkingCalendar:
     """Production calendar + regional overrides + working hours, in one time zone."""
 
@@ -83,10 +100,16 @@ class WorkingCalendar:
 
         When ``move_off_day`` is set, a deadline that falls on a day off moves to the next working day.
         """
-        due = self.local_date(start) + dt.timedelta(days=days)
-        if move_off_day:
-            due = self.next_working_day(due)
-        return self.end_of_day(due)
+        return self.end_of_day(self.explain_calendar_days(start, days, move_off_day=move_off_day).due)
+
+    def explain_calendar_days(self, start: dt.datetime, days: int, *, move_off_day: bool = True
+                              ) -> CalendarDaysExplained:
+        """The steps of :meth:`add_calendar_days`, for people: the start date, the raw date ``days``
+        calendar days later, whether it is a day off, and the date the deadline falls on."""
+        begin = self.local_date(start)
+        raw = begin + dt.timedelta(days=days)
+        due = self.next_working_day(raw) if move_off_day else raw
+        return CalendarDaysExplained(start=begin, days=days, raw=raw, day_off=not self.is_working_day(raw), due=due)
 
     def add_working_days(self, start: dt.datetime, days: int) -> dt.datetime:
         """End of the ``days``-th working day after the day of ``start``."""

@@ -9,13 +9,16 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from otklik.accounts.models import User
+from otklik.appeals.deadlines import explain_terms
 from otklik.appeals.lifecycle import Action, State
 from otklik.appeals.models import Appeal, AppealEvent
 from otklik.intake.models import Attachment
 from otklik.intake.selectors import my_appeals_q
 from otklik.notifications.models import Notice
+from otklik.registry.selectors import region_calendar, region_settings
 
 # Steps the citizen follows; each state maps to the step it belongs to.
 STEPS = ("received", "moderation", "organisation", "answer", "rating")
@@ -227,3 +230,53 @@ def answer_document(appeal: Appeal, *, text: str | None = None, addressee: str |
         received=timezone.localdate(appeal.received_at),
         text=body,
     )
+
+
+def _d(day: dt.date | None) -> str:
+    return day.strftime("%d.%m.%Y") if day else ""
+
+
+def deadline_explanations(appeal: Appeal) -> list[dict[str, str]]:
+    """Every deadline of the appeal explained in words, step by step ("registered 02.12.2026;
+    30 calendar days → 01.01.2027, a day off by the production calendar → 11.01.2027"). The steps
+    come from the calendar module through appeals.deadlines.explain_terms, never from a copy here."""
+    region = region_settings()
+    lines = []
+    for term in explain_terms(appeal, region, region_calendar(region)):
+        steps = term.steps
+        values = {"start": _d(term.start), "due": _d(term.due), "raw": _d(steps.raw if steps else None),
+                  "days": term.days, "extra": term.extra_days, "total": term.days + term.extra_days,
+                  "hours": f"{term.hours:g}"}
+        if term.kind == "answer":
+            title = _("Answer term")
+            text = ngettext("registered %(start)s; %(days)s calendar day → %(raw)s",
+                            "registered %(start)s; %(days)s calendar days → %(raw)s", term.days) % values
+        elif term.kind == "reconsideration":
+            title = _("Term of the new consideration")
+            text = ngettext("considered again from %(start)s; the region's reconsideration term of %(days)s "
+                            "calendar day → %(raw)s",
+                            "considered again from %(start)s; the region's reconsideration term of %(days)s "
+                            "calendar days → %(raw)s", term.days) % values
+        elif term.kind == "extension":
+            title = _("Extended term")
+            text = ngettext("term started %(start)s; %(days)s days of the term + %(extra)s day of extension "
+                            "(59-FZ, Art. 12 p. 2) = %(total)s → %(raw)s",
+                            "term started %(start)s; %(days)s days of the term + %(extra)s days of extension "
+                            "(59-FZ, Art. 12 p. 2) = %(total)s → %(raw)s", term.extra_days) % values
+        elif term.kind == "hours":
+            title = _("Answer term")
+            text = _("received %(start)s; %(hours)s working hours, counted on working days only → %(due)s") % values
+        elif term.kind == "postponement":
+            title = _("Postponed answer")
+            text = _("on %(start)s the organisation postponed the answer to the date it named: %(due)s") % values
+        else:
+            title = _("Solving the problem")
+            text = (_("the answer of %(start)s promised to solve the problem by %(due)s") if term.start
+                    else _("the organisation promised to solve the problem by %(due)s")) % values
+        if steps is not None and steps.day_off:
+            if steps.moved:
+                text += _(", a day off by the production calendar → %(due)s") % values
+            else:
+                text += _(", a day off by the production calendar; the region does not move such deadlines")
+        lines.append({"kind": term.kind, "title": title, "text": text, "due": _d(term.due)})
+    return lines

@@ -221,6 +221,7 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
         "appeal": appeal, "embed": embed, "base_template": _base(embed), "track_url": _track_url(appeal),
         "track_url_absolute": _track_url(appeal, absolute=True), "expected": selectors.expected_at(appeal),
         "attachments": selectors.attachments_of(appeal),
+        "deadline_explanations": selectors.deadline_explanations(appeal),
     })
 
 
@@ -288,6 +289,7 @@ def _track_context(request: HttpRequest, appeal: Appeal, rate_form: RateForm | N
         "postponed": appeal.state == State.POSTPONED,
         "earlier_answers": selectors.earlier_answers(appeal),
         "document": selectors.answer_document(appeal) if appeal.state in ANSWER_SHOWN else None,
+        "deadline_explanations": selectors.deadline_explanations(appeal),
     }
 
 

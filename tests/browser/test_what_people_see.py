@@ -237,3 +237,21 @@ def test_the_start_page(page, citizens):  # noqa: F811
     page.goto("/")
     assert page.locator("a[href='/submit/']").count() >= 1
     shots(page, "start")
+
+
+def test_the_receipt_and_the_tracking_page_explain_how_the_deadline_is_counted(page, citizens):  # noqa: F811
+    from otklik.registry.selectors import region_calendar
+
+    appeal = _appeal(citizens)
+    steps = region_calendar().explain_calendar_days(appeal.term_started_at, 30)
+    expected = f"зарегистрировано {steps.start:%d.%m.%Y}; 30 календарных дней → {steps.raw:%d.%m.%Y}"
+    if steps.moved:
+        expected += f", это выходной по производственному календарю → {steps.due:%d.%m.%Y}"
+    for url in (f"/receipt/{appeal.number}/?key={appeal.access_token}",
+                f"/track/{appeal.number}/?key={appeal.access_token}"):
+        page.goto(url)
+        box = page.locator("#deadlines-explained")
+        assert box.is_visible() and "Как посчитаны сроки" in box.inner_text()
+        assert expected in box.inner_text()
+        assert f"{steps.due:%d.%m.%Y}" in page.inner_text("#receipt-due, #due")
+    shots(page, "tracking-deadlines")

@@ -211,3 +211,21 @@ def test_a_30_day_term_from_2_december_ends_on_the_first_working_day_after_the_n
     cal = WorkingCalendar.build(tz="Europe/Moscow")
     due = cal.add_calendar_days(msk(2026, 12, 2, 10), 30)
     assert cal.local_date(due) == dt.date(2027, 1, 11)
+
+
+def test_the_explanation_of_a_calendar_day_term_names_the_raw_date_the_day_off_and_the_moved_date():
+    cal = WorkingCalendar.build(tz="Europe/Moscow")
+    steps = cal.explain_calendar_days(msk(2026, 12, 2, 10), 30)
+    assert (steps.start, steps.days, steps.raw, steps.day_off, steps.due) == (
+        dt.date(2026, 12, 2), 30, dt.date(2027, 1, 1), True, dt.date(2027, 1, 11))
+    assert steps.moved and cal.add_calendar_days(msk(2026, 12, 2, 10), 30) == cal.end_of_day(steps.due)
+    working = cal.explain_calendar_days(msk(2026, 12, 2, 10), 8)  # 10.12.2026, a Thursday
+    assert (working.raw, working.day_off, working.moved) == (dt.date(2026, 12, 10), False, False)
+    kept = cal.explain_calendar_days(msk(2026, 12, 2, 10), 30, move_off_day=False)
+    assert (kept.day_off, kept.due, kept.moved) == (True, dt.date(2027, 1, 1), False)
+
+
+def test_the_explanation_follows_the_region_overrides():
+    cal = WorkingCalendar.build(tz="Europe/Moscow", days_off=[dt.date(2026, 12, 10)])
+    steps = cal.explain_calendar_days(msk(2026, 12, 2, 10), 8)
+    assert steps.day_off and steps.due == dt.date(2026, 12, 11)

@@ -127,3 +127,41 @@ def test_it_lets_a_neighbour_join_an_open_appeal(client, citizens):
     client.post(f"/public/{appeal.number}/", {"email": "sosed@example.org"})
     assert list(appeal.followers.values_list("email", flat=True)) == ["sosed@example.org"]
     assert "присоединился 1 человек" in client.get(f"/public/{appeal.number}/").content.decode()
+
+
+def test_the_receipt_and_the_tracking_page_explain_the_answer_term(client, citizens):
+    appeal = new_appeal(citizens)
+    receipt = client.get(f"/receipt/{appeal.number}/?key={appeal.access_token}").content.decode()
+    expected = ("зарегистрировано 02.12.2026; 30 календарных дней → 01.01.2027, это выходной по "
+                "производственному календарю → 11.01.2027")
+    assert expected in receipt
+    appeal = advance(appeal, citizens, to="assign")
+    page = client.get(f"/track/{appeal.number}/?key={appeal.access_token}").content.decode()
+    assert "Как посчитаны сроки" in page and expected in page
+
+
+def test_the_tracking_page_explains_postponement_extension_and_the_resolution_date(client, citizens):
+    import datetime as dt
+
+    from django.utils import timezone
+
+
+    appeal = advance(new_appeal(citizens), citizens, to="postpone")
+    page = client.get(f"/track/{appeal.number}/?key={appeal.access_token}").content.decode()
+    until = (timezone.localdate() + dt.timedelta(days=45)).strftime("%d.%m.%Y")
+    assert f"02.12.2026 организация перенесла ответ на названную ею дату: {until}" in page
+    appeal = advance(appeal, citizens, frm="intermediate", to="published")
+    Appeal.objects.filter(pk=appeal.pk).update(resolution_on=dt.date(2027, 2, 1), answered_at=timezone.now())
+    page = client.get(f"/track/{appeal.number}/?key={appeal.access_token}").content.decode()
+    assert "в ответе от 02.12.2026 обещано решить проблему до 01.02.2027" in page
+
+
+def test_the_tracking_page_explains_the_reconsideration_term(client, citizens):
+    appeal = advance(new_appeal(citizens), citizens, to="published")
+    client.post(f"/track/{appeal.number}/rate/", {"key": appeal.access_token, "rating": "1",
+                                                  "comment": "Яма осталась"})
+    appeal.refresh_from_db()
+    assert appeal.reconsideration_count == 1
+    page = client.get(f"/track/{appeal.number}/?key={appeal.access_token}").content.decode()
+    assert "Срок повторного рассмотрения" in page
+    assert "повторное рассмотрение с 02.12.2026; срок региона для повторного рассмотрения — 30 календарных" in page
