@@ -163,8 +163,9 @@ def organization_coordinators(appeal: Appeal, event: AppealEvent | None, kind: s
     staff(appeal, event, kind, _role_holders(appeal.organization_id, Role.COORDINATOR), dedupe=dedupe)
 
 
-def organization_role(appeal: Appeal, event: AppealEvent | None, kind: str, role: str) -> None:
-    staff(appeal, event, kind, _role_holders(appeal.organization_id, role))
+def organization_role(appeal: Appeal, event: AppealEvent | None, kind: str, role: str,
+                      dedupe: str | None = None) -> None:
+    staff(appeal, event, kind, _role_holders(appeal.organization_id, role), dedupe=dedupe)
 
 
 def regional_coordinators(appeal: Appeal, event: AppealEvent | None, kind: str) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from otklik.accounts.models import Role
 from otklik.appeals import notify
 from otklik.appeals.lifecycle import State
 from otklik.appeals.models import Appeal, Stage
@@ -84,6 +85,17 @@ def _tell_whoever_holds_it(appeal: Appeal, kind: str, key: str) -> None:
     notify.moderators(appeal, None, kind, dedupe=key)
 
 
+def _warn_the_stage_holder(appeal: Appeal, key: str) -> None:
+    """A missed stage budget is a warning to whoever holds that stage: the heads for approval, the
+    executor while it is executed, the coordinators while it waits for one, the moderators before."""
+    if appeal.stage == Stage.APPROVAL and appeal.organization_id is not None:
+        notify.organization_role(appeal, None, "stage_overdue", Role.HEAD, dedupe=key)
+    elif appeal.stage in {Stage.EXECUTION, Stage.PUBLICATION} and appeal.executor_id is not None:
+        notify.staff(appeal, None, "stage_overdue", [appeal.executor_id], dedupe=key)
+    else:
+        _tell_whoever_holds_it(appeal, "stage_overdue", key)
+
+
 def sweep(*, now: dt.datetime | None = None, batch: int = 1000) -> SweepResult:
     now = now or timezone.now()
     result = SweepResult()
@@ -108,7 +120,7 @@ def sweep(*, now: dt.datetime | None = None, batch: int = 1000) -> SweepResult:
     def stage_overdue(appeal: Appeal) -> None:
         _breach(appeal, appeal.stage or Stage.EXECUTION, appeal.stage_due_at, now, internal=stage_is_internal)
         key = f"stage:{appeal.pk}:{appeal.stage}:{appeal.stage_due_at.isoformat() if appeal.stage_due_at else ''}"
-        _tell_whoever_holds_it(appeal, "stage_overdue", key)
+        _warn_the_stage_holder(appeal, key)
 
     def needs_executor(appeal: Appeal) -> None:
         key = f"needs_executor:{appeal.pk}:{appeal.postponed_at.isoformat() if appeal.postponed_at else ''}"

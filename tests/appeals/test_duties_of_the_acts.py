@@ -192,7 +192,8 @@ def test_a_missed_stage_budget_is_a_warning_not_a_breach_of_the_register(world):
     sweep(now=msk(2025, 11, 14, 10))
     breach = DeadlineBreach.objects.get(appeal=appeal)
     assert breach.stage == Stage.APPROVAL and breach.internal
-    assert Notice.objects.filter(kind="stage_overdue").exists()
+    # The warning goes to whoever holds the stage: for approval, the organisation's head.
+    assert set(Notice.objects.filter(kind="stage_overdue").values_list("recipient", flat=True)) == {world.head.pk}
 
 
 def test_a_region_may_count_stage_budgets_as_breaches(world):
