@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
@@ -1606,30 +1607,79 @@ class DemoLogin:
     login: str
     role: str
     organization: str
+    name: str = ""
+    first: str = ""  # what to try first, with the page to open
+
+
+def _first_steps() -> dict[str, str]:
+    admin = "/" + django_settings.ADMIN_PATH
+    return {
+        Role.MODERATOR: _("/workspace/ — the moderation queue: accept a new message and route it to an organisation"),
+        Role.COORDINATOR: _("/workspace/ — give a new message to an executor, propose a postponement"),
+        Role.EXECUTOR: _("/workspace/ — write the answer to a message given to you and send it for approval"),
+        Role.HEAD: _("/workspace/ — approve an answer and publish it; /reports/ — who answers on time"),
+        Role.AUTHORISED: _("/workspace/ — the workspace as this role sees it: the role has no steps of a message"),
+        Role.REGIONAL_COORDINATOR: _("/reports/ — the region's dashboard and the register of breaches"),
+        Role.ADMIN: _("%(admin)s — region settings, the production calendar, the registry") % {"admin": admin},
+        CITIZEN_LOGIN: _("/submit/ — report a problem; /my/ — your messages and their answers"),
+    }
 
 
 def demo_logins() -> list[DemoLogin]:
-    """The staff demo accounts to show, one per role; all use DEMO_PASSWORD. (The citizen account
-    ``citizen``, the applicant of some appeals, has no place in the staff workspace, so it is not listed.)"""
+    """The staff demo accounts to show, one per role, with the person's name and what to try first;
+    all use DEMO_PASSWORD. (The citizen account is :func:`citizen_login`: it signs in to the portal.)"""
     rows: list[DemoLogin] = []
+    first = _first_steps()
     for login, role in FEATURED_LOGINS:
         membership = (
-            Membership.objects.filter(user__username=login, role=role).select_related("organization").first()
+            Membership.objects.filter(user__username=login, role=role).select_related("organization", "user").first()
         )
         if membership is not None:
+            user = membership.user
             rows.append(DemoLogin(login=login, role=str(Role(role).label),
-                                  organization=str(membership.organization.short_name or membership.organization)))
+                                  organization=str(membership.organization.short_name or membership.organization),
+                                  name=_person(user), first=first[role]))
     return rows
 
 
+def _person(user: User) -> str:
+    return " ".join(part for part in (user.last_name, user.first_name, user.patronymic) if part)
+
+
+def citizen_login() -> DemoLogin | None:
+    """The applicant of some demo appeals: signs in to the portal, not to the workspace."""
+    user = User.objects.filter(username=CITIZEN_LOGIN).first()
+    if user is None:
+        return None
+    return DemoLogin(login=CITIZEN_LOGIN, role=_("Applicant"), organization=_("portal"), name=_person(user),
+                     first=_first_steps()[CITIZEN_LOGIN])
+
+
+def demo_route_hint() -> str:
+    """Where a new message goes, so that the printed staff see it: a category and a place the routing
+    table sends to the organisation of the featured coordinator and executor."""
+    membership = Membership.objects.filter(user__username="coordinator", role=Role.COORDINATOR).select_related(
+        "organization").first()
+    if membership is None or membership.organization.territory_id is None:
+        return ""
+    organization, territory = membership.organization, membership.organization.territory
+    for category in Category.objects.filter(is_active=True, is_public=True, children__isnull=True).order_by("name"):
+        if route_organization(category=category, territory=territory) == organization:
+            return _("A new message in «%(category)s» placed in %(territory)s goes to «%(organization)s», where "
+                     "coordinator, executor and head work.") % {
+                "category": category.name, "territory": territory.name,
+                "organization": organization.short_name or organization.name}
+    return ""
+
+
 def format_logins(rows: Iterable[DemoLogin]) -> str:
-    header = DemoLogin(login=_("Login"), role=_("Role"), organization=_("Organisation"))
-    table = [header, *rows]
-    widths = [max(len(getattr(row, name)) for row in table) for name in ("login", "role", "organization")]
+    """One block per login: login, role and organisation, the person's name, then what to try first."""
+    table = list(rows)
+    width = max([len(row.login) for row in table] + [len(_("Login"))])
     lines = []
-    for number, row in enumerate(table):
-        cells = [row.login, row.role, row.organization]
-        lines.append("  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip())
-        if number == 0:
-            lines.append("  ".join("-" * width for width in widths))
+    for row in table:
+        name = f" — {row.name}" if row.name else ""
+        lines.append(f"{row.login.ljust(width)}  {row.role} · {row.organization}{name}")
+        if row.first:
+            lines.append(f"{' ' * width}  " + _("try first: %(first)s") % {"first": row.first})
     return "\n".join(lines)

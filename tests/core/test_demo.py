@@ -103,6 +103,31 @@ def test_it_prints_one_login_per_role(loaded):
     assert demo.DEMO_PASSWORD in printed
     assert {row.login for row in demo.demo_logins()} >= {"moderator", "coordinator", "executor", "head",
                                                          "authorised", "regional", "admin"}
+    lines = printed.splitlines()
+    # Every login on its own line with the role, the organisation and the person's name, then what to try first.
+    for login in ["citizen", *(login for login, _role in demo.FEATURED_LOGINS)]:
+        user = User.objects.get(username=login)
+        (line,) = [line for line in lines if line.startswith(login + " ")]
+        assert f"{user.last_name} {user.first_name} {user.patronymic}" in line
+        following = lines[lines.index(line) + 1]
+        assert following.strip().startswith("начните с: /")
+    assert "Заявитель · портал" in printed and "/submit/" in printed
+    assert "модератор · " in printed and "очередь модерации" in printed
+
+
+def test_the_printed_route_sends_a_new_message_to_the_printed_staff(loaded):
+    from otklik.registry.models import Category
+    from otklik.registry.selectors import route_organization
+
+    hint = demo.demo_route_hint()
+    category_name = hint.split("«")[1].split("»")[0]
+    category = Category.objects.get(name=category_name, children__isnull=True)
+    coordinator = User.objects.get(username="coordinator").memberships.get()
+    organization = route_organization(category=category, territory=coordinator.organization.territory)
+    assert organization == coordinator.organization
+    staff = set(organization.memberships.values_list("user__username", flat=True))
+    assert {"coordinator", "executor", "head"} <= staff
+    assert f"«{organization.short_name}»" in hint
 
 
 def test_it_lets_every_printed_login_sign_in_through_the_login_page(loaded, client):

@@ -30,8 +30,12 @@ class Command(BaseCommand):
             rows = demo.demo_logins()
             if not rows:
                 raise CommandError(_("The demo region is not loaded: run manage.py load_demo first."))
-            self.stdout.write(demo.format_logins(rows))
+            citizen = demo.citizen_login()
             self.stdout.write(_("Password for every demo account: %(password)s") % {"password": demo.DEMO_PASSWORD})
+            self.stdout.write(demo.format_logins([*([citizen] if citizen else []), *rows]))
+            hint = demo.demo_route_hint()
+            if hint:
+                self.stdout.write(hint)
             return
         if options["appeals"] < 0:
             raise CommandError(_("--appeals must not be negative."))
