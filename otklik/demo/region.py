@@ -1660,9 +1660,10 @@ def demo_route_hint() -> str:
     table sends to the organisation of the featured coordinator and executor."""
     membership = Membership.objects.filter(user__username="coordinator", role=Role.COORDINATOR).select_related(
         "organization").first()
-    if membership is None or membership.organization.territory_id is None:
+    territory = membership.organization.territory if membership is not None else None
+    if membership is None or territory is None:
         return ""
-    organization, territory = membership.organization, membership.organization.territory
+    organization = membership.organization
     for category in Category.objects.filter(is_active=True, is_public=True, children__isnull=True).order_by("name"):
         if route_organization(category=category, territory=territory) == organization:
             return _("A new message in «%(category)s» placed in %(territory)s goes to «%(organization)s», where "
