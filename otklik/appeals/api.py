@@ -338,6 +338,11 @@ class RateIn(Schema):
     key: str | None = Field(None, description="the tracking secret, for applicants without an account")
 
 
+class CommentIn(Schema):
+    text: str = Field(..., max_length=2000)
+    key: str | None = Field(None, description="the tracking secret, for applicants without an account")
+
+
 class ExtendIn(Schema):
     days: int = Field(..., ge=1, le=30)
     reason: str = Field(..., max_length=2000)
@@ -463,3 +468,9 @@ def _rate(user: User, appeal_id: int, p: RateIn) -> Appeal:
     return services.appeal_rate(appeal_id=appeal_id, user=user if user.is_authenticated else None, token=p.key,
                                 rating=p.rating, comment=p.comment)
 
+
+
+@_action("comment", CommentIn, "Add a comment to one's own open message (the applicant)", public=True)
+def _comment(user: User, appeal_id: int, p: CommentIn) -> Appeal:
+    return services.appeal_comment(appeal_id=appeal_id, user=user if user.is_authenticated else None, token=p.key,
+                                   text=p.text)

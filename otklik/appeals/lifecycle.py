@@ -69,6 +69,7 @@ class Action(models.TextChoices):
     MARK_SIGNIFICANT = "mark_significant", _("mark as socially significant")
     CLEAR_SIGNIFICANT = "clear_significant", _("clear the socially significant mark")
     RESOLVE = "resolve", _("record that the problem is solved")
+    COMMENT = "comment", _("add a comment")
 
 
 # Pseudo-roles of actors that are not staff members of an organisation.
@@ -153,6 +154,8 @@ TABLE: dict[tuple[State, Action], Transition] = {
         # The promised work is done (seed 004 §4); it may come after the answer.
         *_t(Action.RESOLVE, (*WORKING, State.APPROVAL, State.APPROVED, State.ANSWERED, State.CLOSED), None,
             (R.EXECUTOR, R.COORDINATOR, R.HEAD, R.REGIONAL_COORDINATOR)),
+        # The applicant adds a comment or a photo to their own open message (FixMyStreet's "updates").
+        *_t(Action.COMMENT, tuple(sorted(OPEN_STATES)), None, (APPLICANT,)),
     ]
 }
 

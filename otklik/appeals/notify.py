@@ -40,7 +40,8 @@ def staff_link(appeal: Appeal) -> str:
 # applicant's secret lets whoever holds it act in the applicant's name (rate, close).
 STAFF_KINDS = frozenset({"new_appeal", "reconsideration_staff", "postponement_proposed", "postponement_declined",
                          "significant", "resolution_overdue", "assigned", "rework", "approval_requested",
-                         "returned_to_moderation", "approaching", "overdue", "stage_overdue", "needs_executor"})
+                         "returned_to_moderation", "approaching", "overdue", "stage_overdue", "needs_executor",
+                         "applicant_comment"})
 
 
 def _texts(kind: str, appeal: Appeal, reason: str = "") -> tuple[str, str]:
@@ -123,6 +124,8 @@ def _texts(kind: str, appeal: Appeal, reason: str = "") -> tuple[str, str]:
         "overdue": (_("Appeal %(number)s is overdue"), _("The answer to appeal %(number)s was due by %(due)s.")),
         "stage_overdue": (_("Stage of %(number)s is overdue"),
                           _("The current stage of appeal %(number)s has run past its deadline.")),
+        "applicant_comment": (_("The applicant added to %(number)s"),
+                              _("The applicant added to appeal %(number)s:\n\n%(reason)s\n\nThe card: %(link)s")),
         "needs_executor": (_("Postponed appeal %(number)s needs an executor"),
                            _("No more than %(percent)s %% of the postponed term of appeal %(number)s remains: "
                              "assign an executor.")),
@@ -145,7 +148,7 @@ def applicant(appeal: Appeal, event: AppealEvent, kind: str) -> None:
 def staff(appeal: Appeal, event: AppealEvent | None, kind: str, user_ids: Iterable[int | None],
           dedupe: str | None = None) -> None:
     assert kind in STAFF_KINDS, kind
-    subject, body = _texts(kind, appeal)
+    subject, body = _texts(kind, appeal, event.reason if event else "")
     key = dedupe or f"event:{event.pk if event else 0}:{kind}"
     for user in User.objects.filter(pk__in=[uid for uid in user_ids if uid], is_active=True):
         notice_create(kind=kind, dedupe=key, subject=subject, body=body, appeal_id=appeal.pk, recipient=user)

@@ -884,6 +884,40 @@ def appeal_resolve(*, appeal_id: int, user: User, comment: str = "", now: dt.dat
     return _perform(appeal_id, Action.RESOLVE, body, user=user, reason=comment.strip(), now=now)
 
 
+COMMENT_MAX = 2000
+
+
+def appeal_comment(
+    *, appeal_id: int, text: str, user: User | None = None, token: str | None = None,
+    attachment_ids: tuple[int, ...] | list[int] = (), now: dt.datetime | None = None,
+) -> Appeal:
+    """The applicant adds a comment (and photos, stored by intake and listed here) to their own open
+    message; the state does not change. Whoever holds the appeal hears of it: the executor, else the
+    organisation's coordinators, else the moderators."""
+    text = text.strip()
+    if not text and not attachment_ids:
+        raise _fail("comment_required", _("Write a comment or add a photo."), field="text")
+    if len(text) > COMMENT_MAX:
+        raise _fail("comment_too_long", _("A comment may have at most %(max)s characters.") % {"max": COMMENT_MAX},
+                    field="text")
+
+    def body(ctx: Context) -> None:
+        appeal = ctx.appeal
+        ctx.payload.update({"text": text, "attachments": list(attachment_ids)})
+
+        def tell(event: AppealEvent) -> None:
+            if appeal.executor_id:
+                notify.staff(appeal, event, "applicant_comment", [appeal.executor_id])
+            elif appeal.organization_id:
+                notify.organization_coordinators(appeal, event, "applicant_comment")
+            else:
+                notify.moderators(appeal, event, "applicant_comment")
+
+        ctx.then.append(tell)
+
+    return _perform(appeal_id, Action.COMMENT, body, user=user, token=token, reason=text, now=now)
+
+
 # --- the sweeper's writes ----------------------------------------------------------------------------
 
 

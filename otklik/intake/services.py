@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +22,7 @@ from django.utils.translation import gettext as _
 from otklik.accounts.models import User
 from otklik.appeals.lifecycle import Regime
 from otklik.appeals.models import Appeal, Channel
-from otklik.appeals.services import appeal_submit
+from otklik.appeals.services import AppealError, appeal_comment, appeal_submit
 from otklik.intake.models import ApiKey, Attachment, ConsentText, Follower, Submission
 from otklik.intake.uploads import UploadRefused, check_upload
 from otklik.registry.models import Category, Organization, Territory
@@ -85,6 +87,31 @@ def attachment_discard(*, draft_key: str, attachment_id: int) -> None:
     for attachment in Attachment.objects.filter(pk=attachment_id, draft_key=draft_key, appeal=None):
         attachment.file.delete(save=False)
         attachment.delete()
+
+
+def applicant_update(
+    *, appeal_id: int, text: str, uploads: Sequence[UploadedFile] = (), user: User | None = None,
+    token: str | None = None, client: str = "",
+) -> Appeal:
+    """The applicant's comment and photos on their own open message (FixMyStreet's "updates"): the
+    files are checked and kept like the form's, the comment event lists them, and they join the
+    appeal; a refusal of the comment keeps no file. Raises UploadRefused or AppealError."""
+    if len(uploads) > settings.PORTAL_UPLOAD_MAX_FILES:
+        raise UploadRefused(_("At most %(n)s files can be attached.") % {"n": settings.PORTAL_UPLOAD_MAX_FILES})
+    draft_key = f"update:{uuid.uuid4().hex}"
+    stored: list[Attachment] = []
+    try:
+        for upload in uploads:
+            stored.append(attachment_store(upload=upload, draft_key=draft_key, client=client))
+        ids = [attachment.pk for attachment in stored]
+        with transaction.atomic():
+            appeal = appeal_comment(appeal_id=appeal_id, text=text, user=user, token=token, attachment_ids=ids)
+            Attachment.objects.filter(pk__in=ids, draft_key=draft_key, appeal=None).update(appeal=appeal)
+    except (UploadRefused, AppealError):
+        for attachment in stored:
+            attachment_discard(draft_key=draft_key, attachment_id=attachment.pk)
+        raise
+    return appeal
 
 
 def attachments_purge_abandoned(*, older_than: dt.timedelta = dt.timedelta(hours=3)) -> int:

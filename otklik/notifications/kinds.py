@@ -33,6 +33,7 @@ KIND_LABELS = {
     "overdue": _("to staff: the deadline has passed"),
     "stage_overdue": _("to staff: a stage is late"),
     "needs_executor": _("to the coordinator: a postponed appeal needs an executor"),
+    "applicant_comment": _("to the executor: the applicant added a comment or a photo"),
 }
 
 

@@ -124,6 +124,13 @@ class RateForm(forms.Form):
                               validators=[_no_nul])
 
 
+class CommentForm(forms.Form):
+    """The applicant's addition to their own open message: a comment, photos, or both."""
+
+    text = forms.CharField(label=_("Comment"), required=False, max_length=2000, widget=forms.Textarea,
+                           validators=[_no_nul])
+
+
 class FollowForm(forms.Form):
     email = forms.EmailField(label=_("Your e-mail"), error_messages={
         "required": _("Enter your e-mail to get news of this message."),

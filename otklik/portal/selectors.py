@@ -32,6 +32,7 @@ VISIBLE_ACTIONS = {
     Action.SUBMIT, Action.REGISTER, Action.ACCEPT, Action.ROUTE, Action.REDIRECT, Action.RETURN_TO_MODERATION,
     Action.INTERMEDIATE, Action.POSTPONE, Action.PUBLISH, Action.RATE, Action.RECONSIDER, Action.CLOSE,
     Action.REJECT, Action.EXTEND, Action.LEAVE_WITHOUT_ANSWER, Action.TRANSFER, Action.ASSIGN, Action.RESOLVE,
+    Action.COMMENT,
 }
 
 
@@ -86,6 +87,7 @@ def event_text(event: AppealEvent) -> str:
         Action.LEAVE_WITHOUT_ANSWER: _("Left without an answer"),
         Action.TRANSFER: _("Forwarded to the competent body"),
         Action.RESOLVE: _("The problem is solved"),
+        Action.COMMENT: _("You added to the message"),
     }
     action = Action(event.action)
     return texts.get(action) or str(action.label)
@@ -124,6 +126,10 @@ def timeline(appeal: Appeal) -> list[Step]:
             detail = _("Rating: %(rating)s of 5") % {"rating": event.payload["rating"]}
         elif action in {Action.REJECT, Action.RECONSIDER, Action.LEAVE_WITHOUT_ANSWER} and event.reason:
             detail = event.reason
+        elif action == Action.COMMENT:
+            files = len(event.payload.get("attachments") or [])
+            detail = " · ".join(part for part in (event.reason, ngettext(
+                "%(n)s file", "%(n)s files", files) % {"n": files} if files else "") if part)
         steps.append(Step(at=event.at, text=event_text(event), detail=detail))
     return steps
 

@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("track/", views.track_lookup, name="track_lookup"),
     path("track/<str:number>/", views.track, name="track"),
     path("track/<str:number>/rate/", views.rate, name="rate"),
+    path("track/<str:number>/comment/", views.comment, name="comment"),
     path("track/<str:number>/answer.pdf", views.answer_pdf, name="answer_pdf"),
     path("track/<str:number>/files/<int:attachment_id>/", views.attachment, name="attachment"),
     path("public/", views.public_list, name="public_list"),

@@ -24,16 +24,22 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from otklik.accounts.models import User
-from otklik.appeals.lifecycle import State
+from otklik.appeals.lifecycle import OPEN_STATES, State
 from otklik.appeals.models import Appeal
 from otklik.appeals.services import AppealError, appeal_rate
 from otklik.intake import selectors as intake_selectors
 from otklik.intake.models import Attachment, Follower, Submission
 from otklik.intake.redact import redact
-from otklik.intake.services import attachment_discard, attachment_store, consent_current, intake_submit
+from otklik.intake.services import (
+    applicant_update,
+    attachment_discard,
+    attachment_store,
+    consent_current,
+    intake_submit,
+)
 from otklik.intake.uploads import ACCEPT_ATTRIBUTE, UploadRefused
 from otklik.portal import selectors
-from otklik.portal.forms import TEXT_MAX, TEXT_MIN, FollowForm, RateForm, SubmitForm, TrackForm
+from otklik.portal.forms import TEXT_MAX, TEXT_MIN, CommentForm, FollowForm, RateForm, SubmitForm, TrackForm
 from otklik.registry.models import Category, Organization, Territory
 from otklik.registry.selectors import region_settings
 
@@ -275,7 +281,8 @@ def _appeal_for_citizen(request: HttpRequest, number: str, key: str) -> Appeal |
     return appeal
 
 
-def _track_context(request: HttpRequest, appeal: Appeal, rate_form: RateForm | None = None) -> dict[str, Any]:
+def _track_context(request: HttpRequest, appeal: Appeal, rate_form: RateForm | None = None,
+                   comment_form: CommentForm | None = None) -> dict[str, Any]:
     steps = selectors.timeline(appeal)
     current = selectors.STEP_OF_STATE[State(appeal.state)]
     order = list(selectors.STEPS)
@@ -290,6 +297,8 @@ def _track_context(request: HttpRequest, appeal: Appeal, rate_form: RateForm | N
         "earlier_answers": selectors.earlier_answers(appeal),
         "document": selectors.answer_document(appeal) if appeal.state in ANSWER_SHOWN else None,
         "deadline_explanations": selectors.deadline_explanations(appeal),
+        "can_comment": appeal.state in OPEN_STATES, "comment_form": comment_form or CommentForm(),
+        "accept": ACCEPT_ATTRIBUTE, "max_files": settings.PORTAL_UPLOAD_MAX_FILES,
     }
 
 
@@ -354,6 +363,29 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
             messages.success(request, _("Thank you for the rating."))
             return redirect(_track_url(appeal))
     return render(request, "portal/track.html", _track_context(request, appeal, form), status=400)
+
+
+@require_POST
+def comment(request: HttpRequest, number: str) -> HttpResponse:
+    """The applicant adds a comment or photos to their own open message; staff see it on the card."""
+    appeal = _appeal_for_citizen(request, number, request.POST.get("key", ""))
+    if appeal is None:
+        raise Http404
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        uploads = [f for f in request.FILES.getlist("files") if f.name]
+        try:
+            applicant_update(appeal_id=appeal.pk, text=form.cleaned_data.get("text", ""), uploads=uploads,
+                             token=appeal.access_token, client=request.META.get("REMOTE_ADDR", ""),
+                             user=request.user if request.user.is_authenticated else None)
+        except AppealError as exc:
+            form.add_error("text" if exc.field == "text" else None, exc.message)
+        except UploadRefused as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Your addition is sent to the organisation."))
+            return redirect(_track_url(appeal) + "#history")
+    return render(request, "portal/track.html", _track_context(request, appeal, comment_form=form), status=400)
 
 
 @require_GET

@@ -197,6 +197,9 @@ def history_rows(events: Any, *, names: dict[str, dict[int, str]]) -> list[Histo
         if payload.get("resolution_on"):
             details.append(_("problem to be solved by %(date)s")
                            % {"date": dt.date.fromisoformat(payload["resolution_on"]).strftime("%d.%m.%Y")})
+        if payload.get("attachments"):
+            details.append(ngettext("%(count)d file attached", "%(count)d files attached", len(payload["attachments"]))
+                           % {"count": len(payload["attachments"])})
         change = ""
         if event.from_state and event.from_state != event.to_state:
             change = f"{state_label(event.from_state)} → {state_label(event.to_state)}"

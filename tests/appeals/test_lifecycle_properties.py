@@ -45,6 +45,7 @@ ACTIONS = {
     "rate_bad": lambda w, a, u, t: s.appeal_rate(appeal_id=a, user=u, rating=1, comment="плохо", now=t),
     "reconsider": lambda w, a, u, t: s.appeal_reconsider(appeal_id=a, user=u, reason="повторно", now=t),
     "close": lambda w, a, u, t: s.appeal_close(appeal_id=a, user=u, now=t),
+    "comment": lambda w, a, u, t: s.appeal_comment(appeal_id=a, user=u, text="Яма стала больше", now=t),
     "register": lambda w, a, u, t: s.appeal_register(appeal_id=a, user=u, now=t),
     "extend": lambda w, a, u, t: s.appeal_extend(appeal_id=a, user=u, days=10, reason="проверка", now=t),
     "leave": lambda w, a, u, t: s.appeal_leave_without_answer(appeal_id=a, user=u, ground="unreadable", now=t),
