@@ -3,7 +3,11 @@ logic and the texts live in the portal (portal/services.py, portal/oidc.py); the
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +19,18 @@ from otklik.portal.forms import SignupForm
 from otklik.portal.services import citizen_confirm, citizen_signup
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in page, with sign-in through ESIA (Госуслуги) or another OpenID Connect provider
+    offered when the region configured it (OTKLIK_OIDC_*, docs/portal.md), and a word on why not when not."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(oidc_on=oidc.enabled(), oidc_name=settings.OIDC_PROVIDER_NAME)
+        return context
 
 
 @require_http_methods(["GET", "POST"])

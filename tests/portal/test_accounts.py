@@ -131,3 +131,19 @@ def test_it_lists_the_citizens_notices(client, citizens, django_capture_on_commi
     assert appeal.number in page
     mine = client.get("/my/").content.decode()
     assert f"/track/{appeal.number}/?key={appeal.access_token}" in mine
+
+
+def test_the_login_page_offers_esia_when_the_region_configured_it(client, settings):
+    settings.OIDC_DISCOVERY_URL = "https://esia.example.org/.well-known/openid-configuration"
+    settings.OIDC_PROVIDER_NAME = "Госуслуги"
+    page = client.get("/accounts/login/?next=/my/").content.decode()
+    assert 'id="oidc-login"' in page and "Войти через Госуслуги" in page
+    assert 'href="/accounts/oidc/login/?next=/my/"' in page or 'href="/accounts/oidc/login/?next=%2Fmy%2F"' in page
+    assert "не подключён" not in page
+
+
+def test_the_login_page_explains_why_esia_is_off(client, settings):
+    settings.OIDC_DISCOVERY_URL = ""
+    page = client.get("/accounts/login/").content.decode()
+    assert 'id="oidc-login"' not in page
+    assert "Вход через Госуслуги (ЕСИА) на этом сайте не подключён" in page
