@@ -286,3 +286,33 @@ def deadline_explanations(appeal: Appeal) -> list[dict[str, str]]:
                 text += _(", a day off by the production calendar; the region does not move such deadlines")
         lines.append({"kind": term.kind, "title": title, "text": text, "due": _d(term.due)})
     return lines
+
+
+@dataclass(frozen=True)
+class OnTimeRow:
+    organization: str
+    answers: int
+    on_time: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.on_time / self.answers) if self.answers else 0
+
+
+def on_time_ranking(limit: int = 10) -> list[OnTimeRow]:
+    """The organisations' public ranking: of their published answers to public messages, how many
+    came on time (the publish event's ``on_time``, decided by the service when it was published)."""
+    from django.db.models import Count, Q
+
+    from otklik.intake.selectors import public_appeals
+
+    rows = (
+        AppealEvent.objects.filter(action=Action.PUBLISH, appeal__in=public_appeals().values("pk"),
+                                   organization__isnull=False)
+        .values("organization__name", "organization__short_name")
+        .annotate(answers=Count("id"), on_time=Count("id", filter=Q(payload__on_time=True)))
+    )
+    ranking = [OnTimeRow(organization=row["organization__short_name"] or row["organization__name"],
+                         answers=row["answers"], on_time=row["on_time"]) for row in rows]
+    ranking.sort(key=lambda row: (-row.percent, -row.answers, row.organization))
+    return ranking[:limit]

@@ -3,6 +3,7 @@ public answers and the map, the citizen's own appeals and notices, and the widge
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from typing import Any
@@ -17,6 +18,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -73,8 +75,19 @@ def map_view() -> dict[str, Any]:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"track_form": TrackForm(), "oidc_name": settings.OIDC_PROVIDER_NAME,
-                                                "oidc_on": bool(settings.OIDC_DISCOVERY_URL)})
+    """The start page: the region with its emblem, how to write, a map of recent public messages
+    around the region's centre, the latest answers and the organisations' on-time ranking."""
+    region = region_settings()
+    latest = intake_selectors.answered_public_appeals()[:5]
+    return render(request, "portal/home.html", {
+        "track_form": TrackForm(), "oidc_name": settings.OIDC_PROVIDER_NAME,
+        "oidc_on": bool(settings.OIDC_DISCOVERY_URL), "region": region, "map": map_view(),
+        "latest": [_public_view(appeal) for appeal in latest], "ranking": selectors.on_time_ranking(),
+        "recent_days": HOME_MAP_DAYS,
+    })
+
+
+HOME_MAP_DAYS = 90
 
 
 # --- submit ---------------------------------------------------------------------------------------
@@ -461,6 +474,9 @@ def public_map(request: HttpRequest) -> HttpResponse:
 def public_map_data(request: HttpRequest) -> JsonResponse:
     """Public appeals with a point, as GeoJSON (no personal data: number, category, status)."""
     qs = intake_selectors.public_appeals().exclude(latitude=None).exclude(longitude=None).order_by("-received_at")
+    days = request.GET.get("days", "")
+    if days.isdigit() and 0 < int(days) <= 3650:  # the start page shows the recent ones only
+        qs = qs.filter(received_at__gte=timezone.now() - dt.timedelta(days=int(days)))
     features = [{
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [a.longitude, a.latitude]},

@@ -234,8 +234,29 @@ def test_error_pages_are_russian_with_a_way_back(page, citizens):  # noqa: F811
 
 
 def test_the_start_page(page, citizens):  # noqa: F811
+    c = citizens
+    region = region_settings()
+    region.name, region.map_centre_lat, region.map_centre_lon, region.map_zoom = "Северная область", 55.5, 37.5, 11
+    region.emblem.save("emblem.png", ContentFile(_photo((180, 30, 30))), save=False)
+    region.save()
+    appeal = _appeal(c)
+    s.appeal_accept(appeal_id=appeal.pk, user=c.moderator)
+    s.appeal_assign(appeal_id=appeal.pk, user=c.coordinator, executor_id=c.executor.pk)
+    s.appeal_draft(appeal_id=appeal.pk, user=c.executor, text=ANSWER)
+    s.appeal_send_for_approval(appeal_id=appeal.pk, user=c.executor)
+    s.appeal_approve(appeal_id=appeal.pk, user=c.head)
+    s.appeal_publish(appeal_id=appeal.pk, user=c.head)
+    lamp = _appeal(c, text="Не горит фонарь во дворе дома 5, темно уже неделю.", key="b2", latitude=55.51,
+                   longitude=37.52)
+    s.appeal_accept(appeal_id=lamp.pk, user=c.moderator)
     page.goto("/")
     assert page.locator("a[href='/submit/']").count() >= 1
+    assert page.inner_text("#region-title") == "Северная область" and page.locator("img.emblem").is_visible()
+    assert "Как написать" in page.inner_text("#how-to-write")
+    page.wait_for_selector("#public-map path.leaflet-interactive")
+    assert page.locator("#public-map path.leaflet-interactive").count() == 2
+    assert page.locator("#latest-answers a", has_text="Ямы на дороге").count() == 1
+    assert "Администрация Тестовска" in page.inner_text("#on-time-ranking")
     shots(page, "start")
 
 

@@ -22,6 +22,7 @@
         marker.bindPopup(box);
       }
     }).addTo(map);
-    if (data.features.length) map.fitBounds(layer.getBounds(), { maxZoom: 15, padding: [20, 20] });
+    // The start page keeps the region's centre (data-fit="0"); the map page frames every point.
+    if (data.features.length && node.dataset.fit !== "0") map.fitBounds(layer.getBounds(), { maxZoom: 15, padding: [20, 20] });
   });
 })();
