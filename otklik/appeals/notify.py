@@ -114,7 +114,8 @@ def _texts(kind: str, appeal: Appeal, reason: str = "") -> tuple[str, str]:
                      _("The problem of your message %(number)s is recorded as solved.\n%(link)s")),
         "assigned": (_("New appeal %(number)s"), _("You are the executor of appeal %(number)s, due by %(due)s.")),
         "rework": (_("Answer to %(number)s returned for rework"),
-                   _("The answer to appeal %(number)s was returned for rework.")),
+                   _("The head returned your answer to appeal %(number)s for rework. What to fix: %(reason)s\n"
+                     "%(link)s")),
         "approval_requested": (_("Answer to %(number)s awaits approval"),
                                _("The answer to appeal %(number)s awaits your approval.")),
         "returned_to_moderation": (_("Appeal %(number)s returned to moderation"),

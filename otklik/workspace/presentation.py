@@ -150,7 +150,43 @@ def state_label(state: str) -> str:
     return str(State(state).label) if state in State.values else ""
 
 
+# What happened, as a person says it in the history and after an action («Принято», not «принять»).
+DONE_TEXTS: dict[str, Any] = {
+    Action.SUBMIT: gettext_lazy("Message submitted"),
+    Action.REGISTER: gettext_lazy("Registered"),
+    Action.ACCEPT: gettext_lazy("Accepted and sent to the organisation"),
+    Action.REJECT: gettext_lazy("Not accepted for consideration"),
+    Action.RECLASSIFY: gettext_lazy("Category changed"),
+    Action.ROUTE: gettext_lazy("Sent to the organisation"),
+    Action.REDIRECT: gettext_lazy("Redirected to another organisation"),
+    Action.RETURN_TO_MODERATION: gettext_lazy("Returned to moderation as not our competence"),
+    Action.ASSIGN: gettext_lazy("Executor assigned"),
+    Action.DRAFT: gettext_lazy("Draft answer saved"),
+    Action.INTERMEDIATE: gettext_lazy("Intermediate answer given"),
+    Action.POSTPONE: gettext_lazy("Answer postponed"),
+    Action.SEND_FOR_APPROVAL: gettext_lazy("Answer sent for approval"),
+    Action.APPROVE: gettext_lazy("Answer approved"),
+    Action.RETURN_FOR_REWORK: gettext_lazy("Answer returned for rework"),
+    Action.PUBLISH: gettext_lazy("Answer published"),
+    Action.RATE: gettext_lazy("The applicant rated the answer"),
+    Action.RECONSIDER: gettext_lazy("Sent for a new consideration"),
+    Action.CLOSE: gettext_lazy("Closed"),
+    Action.EXTEND: gettext_lazy("Term extended"),
+    Action.LEAVE_WITHOUT_ANSWER: gettext_lazy("Left without an answer"),
+    Action.TRANSFER: gettext_lazy("Forwarded to the competent body"),
+    Action.PROPOSE_POSTPONEMENT: gettext_lazy("Postponement proposed"),
+    Action.DECLINE_POSTPONEMENT: gettext_lazy("Proposed postponement declined"),
+    Action.MARK_SIGNIFICANT: gettext_lazy("Marked as socially significant"),
+    Action.CLEAR_SIGNIFICANT: gettext_lazy("Socially significant mark cleared"),
+    Action.RESOLVE: gettext_lazy("Problem recorded as solved"),
+    Action.COMMENT: gettext_lazy("The applicant added a comment"),
+}
+
+
 def action_label(action: str) -> str:
+    """The event in the history, in the past tense; an unknown code as it is."""
+    if action in DONE_TEXTS:
+        return str(DONE_TEXTS[action])
     return str(Action(action).label) if action in Action.values else action
 
 

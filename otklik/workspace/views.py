@@ -315,7 +315,7 @@ def _done_message(action: str, form: ActionForm) -> str:
         if form.cleaned_data.get("op") == Action.SEND_FOR_APPROVAL:
             return _("The answer is sent for approval.")
         return _("The draft is saved.")
-    return _("Done: %(action)s.") % {"action": Action(action).label}
+    return presentation.action_label(action) + "."
 
 
 def _after_action(request: HttpRequest, pk: int, message: str) -> HttpResponse:

@@ -38,7 +38,7 @@ def test_the_applicant_adds_a_comment_and_a_photo_from_the_tracking_page(client,
 
     client.force_login(citizens.executor)
     card = client.get(f"/workspace/appeals/{appeal.pk}/").content.decode()
-    assert "добавить комментарий" in card and "Яма стала глубже" in card and "приложен 1 файл" in card
+    assert "Заявитель добавил комментарий" in card and "Яма стала глубже" in card and "приложен 1 файл" in card
 
 
 def test_an_empty_addition_and_a_closed_message_are_refused_in_russian(client, citizens):

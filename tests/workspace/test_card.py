@@ -103,7 +103,7 @@ def test_it_postpones_in_place_with_htmx_and_records_the_event(client, two_orgs)
                            {"postpone-until": until.isoformat(), "postpone-reason": "Ждём подрядчика"},
                            HTTP_HX_REQUEST="true")
     html = response.content.decode()
-    assert '<p class="flash" role="status">Выполнено: «отложить».</p>' in html
+    assert '<p class="flash" role="status">Ответ отложен.</p>' in html
     appeal.refresh_from_db()
     assert appeal.state == State.POSTPONED and appeal.postponed_until == until
     assert "Ждём подрядчика" in html and until.strftime("%d.%m.%Y") in html
