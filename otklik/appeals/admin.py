@@ -1,5 +1,12 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from otklik.accounts.models import Role
+from otklik.appeals.lifecycle import APPLICANT, SYSTEM
 
 from otklik.appeals.models import Appeal, AppealEvent, DeadlineBreach
 
@@ -24,10 +31,30 @@ class AppealAdmin(ReadOnlyAdmin):
     search_fields = ["number"]
 
 
+def role_choices() -> list[tuple[str, Any]]:
+    """Who acted, in Russian: the staff roles, the system and the applicant (events store the codes)."""
+    return [*Role.choices, (SYSTEM, _("system")), (APPLICANT, _("applicant"))]
+
+
+class RoleFilter(admin.SimpleListFilter):
+    title = _("acting role")
+    parameter_name = "role"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return role_choices()
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[AppealEvent]) -> QuerySet[AppealEvent]:
+        return queryset.filter(role=self.value()) if self.value() else queryset
+
+
 @admin.register(AppealEvent)
 class AppealEventAdmin(ReadOnlyAdmin):
-    list_display = ["appeal", "at", "action", "role", "from_state", "to_state"]
-    list_filter = ["action"]
+    list_display = ["appeal", "at", "action", "role_label", "from_state", "to_state"]
+    list_filter = ["action", RoleFilter]
+
+    @admin.display(description=_("acting role"), ordering="role")
+    def role_label(self, event: AppealEvent) -> str:
+        return str(dict(role_choices()).get(event.role, event.role))
 
 
 @admin.register(DeadlineBreach)
