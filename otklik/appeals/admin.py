@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from otklik.accounts.models import Role
 from otklik.appeals.lifecycle import APPLICANT, SYSTEM
-
 from otklik.appeals.models import Appeal, AppealEvent, DeadlineBreach
 
 
