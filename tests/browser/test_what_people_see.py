@@ -276,3 +276,25 @@ def test_the_receipt_and_the_tracking_page_explain_how_the_deadline_is_counted(p
         assert expected in box.inner_text()
         assert f"{steps.due:%d.%m.%Y}" in page.inner_text("#receipt-due, #due")
     shots(page, "tracking-deadlines")
+
+
+def test_the_applicant_adds_a_comment_and_a_photo_and_the_executor_sees_it(page, citizens, tmp_path):  # noqa: F811
+    c = citizens
+    appeal = _appeal(c, key="b3")
+    s.appeal_accept(appeal_id=appeal.pk, user=c.moderator)
+    s.appeal_assign(appeal_id=appeal.pk, user=c.coordinator, executor_id=c.executor.pk)
+    photo = tmp_path / "yama.jpg"
+    photo.write_bytes(_photo((90, 90, 90)))
+    page.goto(f"/track/{appeal.number}/?key={appeal.access_token}")
+    page.fill("#id_update_text", "Яма стала глубже, рядом провалился бордюр.")
+    page.set_input_files("#id_update_files", str(photo))
+    shots(page, "tracking-add-comment")
+    page.click("#comment-button")
+    history = page.inner_text("#history")
+    assert "Вы дополнили сообщение" in history and "Яма стала глубже" in history and "1 файл" in history
+    login(page, "executor")
+    page.goto(f"/workspace/appeals/{appeal.pk}/")
+    card = page.inner_text("main")
+    assert "Заявитель добавил комментарий" in card and "Яма стала глубже" in card
+    assert page.locator("img[src*='size=thumb']").count() >= 1
+    shots(page, "card-applicant-comment")
