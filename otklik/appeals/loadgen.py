@@ -45,7 +45,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 
 from otklik.accounts.models import Membership, Role, User
-from otklik.appeals import deadlines
+from otklik.appeals import chain, deadlines
 from otklik.appeals.lifecycle import APPLICANT, OPEN_STATES, SYSTEM, TABLE, Action, Regime, State, Transition
 from otklik.appeals.models import Appeal, AppealEvent, Channel, DeadlineBreach, NumberSequence, Stage
 from otklik.appeals.services import FZ59_NO_ANSWER_GROUNDS, REJECT_REASONS, rework_reasons
@@ -556,11 +556,11 @@ class LoadResult:
 APPEAL_FIELDS = [f for f in Appeal._meta.concrete_fields if not f.primary_key]
 APPEAL_ATTNAMES = ["id", *(f.attname for f in APPEAL_FIELDS)]
 EVENT_COLUMNS = ("appeal_id", "at", "action", "actor_id", "role", "acting_for_id", "organization_id",
-                 "from_state", "to_state", "reason", "payload")
+                 "from_state", "to_state", "reason", "payload", "prev_hash", "hash")
 BREACH_COLUMNS = ("appeal_id", "stage", "due_at", "detected_at", "organization_id", "executor_id",
                   "coordinator_id", "state", "internal")
 
-EventRow = tuple[int, dt.datetime, str, int | None, str, None, int | None, str, str, str, dict[str, Any]]
+EventRow = tuple[int, dt.datetime, str, int | None, str, None, int | None, str, str, str, dict[str, Any], str, str]
 BreachRow = tuple[int, str, dt.datetime, dt.datetime, int | None, int | None, int | None, str, bool]
 
 
@@ -625,6 +625,7 @@ class _Draft:
     stage_overdue_marked_at: dt.datetime | None
     executor_alarm_marked_at: dt.datetime | None
     consideration_started_at: dt.datetime | None
+    last_event_hash: str
     resolution_on: dt.date | None
     resolution_due_at: dt.datetime | None
     resolved_at: dt.datetime | None
@@ -782,9 +783,21 @@ class Generator:
         if row.target != from_state or row.action in (Action.ROUTE, Action.REDIRECT):
             d.state_changed_at = at
             deadlines.set_stage(cast(Appeal, d), now=at, region=self.region, cal=self.cal)
-        self.events.append((d.id, at, row.action.value, actor, role, None, d.organization_id, from_state,
-                            d.state, reason, payload or {}))
+        self._event(d, at, row.action.value, actor, role, d.organization_id, from_state, d.state, reason,
+                    payload or {})
         d.updated_at = at
+
+    def _event(self, d: _Draft, at: dt.datetime, action: str, actor: int | None, role: str,
+               organization_id: int | None, from_state: str, to_state: str, reason: str,
+               payload: dict[str, Any]) -> None:
+        """One event of the story, linked to the appeal's hash chain exactly as the services link it."""
+        previous = d.last_event_hash
+        digest = chain.event_hash(previous, appeal_id=d.id, at=at, action=action, actor_id=actor, role=role,
+                                  acting_for_id=None, organization_id=organization_id, from_state=from_state,
+                                  to_state=to_state, reason=reason, payload=payload)
+        self.events.append((d.id, at, action, actor, role, None, organization_id, from_state, to_state, reason,
+                            payload, previous, digest))
+        d.last_event_hash = digest
 
     def _org(self, d: _Draft) -> _Org:
         assert d.organization_id is not None, "only an appeal held by an organisation has staff"
@@ -873,8 +886,8 @@ class Generator:
         t = d.received_at
         # submit (appeal_submit): a platform message is registered at once, a 59-FZ appeal within days
         deadlines.set_stage(cast(Appeal, d), now=t, region=region, cal=cal)
-        self.events.append((d.id, t, Action.SUBMIT.value, None, APPLICANT, None, None, "", State.RECEIVED.value, "",
-                            {"channel": d.channel, "regime": d.regime}))
+        self._event(d, t, Action.SUBMIT.value, None, APPLICANT, None, "", State.RECEIVED.value, "",
+                    {"channel": d.channel, "regime": d.regime})
         actor: int | None
         if fz59:
             t = self._staff(t, p.register_h)
@@ -1080,6 +1093,11 @@ class Generator:
                 row = self._begin(d, Action.CLEAR_SIGNIFICANT, t, Role.COORDINATOR)
                 d.significant = False
                 self._end(d, row, t, rng.choice(org.coordinators), Role.COORDINATOR, {}, "Проблема локальная.")
+        if int(d.received_at.timestamp() * 1e6) % 97 < 3:  # ~3 %, not drawn: the random stream stays as it was
+            # The applicant adds a detail to their own open message (FixMyStreet's "update").
+            row = self._begin(d, Action.COMMENT, t, APPLICANT)
+            note = "Добавляю: проблема стала серьёзнее."
+            self._end(d, row, t, d.applicant_id, APPLICANT, {"text": note, "attachments": []}, note)
         if rng.random() < p.intermediate:
             t = self._staff(t, p.intermediate_h)
             by_executor = rng.random() < 0.8
@@ -1315,7 +1333,7 @@ class _CopySink(_Sink):
                     copy.write_row(row)
             with cursor.copy(self.event_sql) as copy:
                 for event in events:
-                    copy.write_row((*event[:10], dumps(event[10])))
+                    copy.write_row((*event[:10], dumps(event[10]), *event[11:]))
             if breaches:
                 with cursor.copy(self.breach_sql) as copy:
                     for breach in breaches:

@@ -148,6 +148,8 @@ class Appeal(models.Model):
     stage_overdue_marked_at = models.DateTimeField(null=True, blank=True, editable=False)
     executor_alarm_marked_at = models.DateTimeField(null=True, blank=True, editable=False)
     resolution_overdue_marked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The hash of the last event (appeals/chain.py): removing the newest events breaks the chain too.
+    last_event_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -189,7 +191,8 @@ class Appeal(models.Model):
 class AppealEvent(models.Model):
     """Append-only record of one action on an appeal. Reports are computed from these rows."""
 
-    appeal = models.ForeignKey(Appeal, verbose_name=_("appeal"), on_delete=models.CASCADE, related_name="events")
+    # PROTECT: an appeal with a history is never deleted with it (the log is append-only).
+    appeal = models.ForeignKey(Appeal, verbose_name=_("appeal"), on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(_("time"))
     action = models.CharField(_("action"), max_length=24, choices=Action.choices)
     actor = models.ForeignKey(
@@ -209,6 +212,8 @@ class AppealEvent(models.Model):
     to_state = models.CharField(_("to state"), max_length=24, choices=State.choices)
     reason = models.TextField(_("reason"), blank=True)
     payload = models.JSONField(_("details"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("appeal event")

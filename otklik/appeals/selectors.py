@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from otklik.accounts.models import Role, User
 from otklik.accounts.permissions import Capacity, capacities, find_capacity
+from otklik.appeals import chain
 from otklik.appeals.lifecycle import APPLICANT, OPEN_STATES, SYSTEM, Action, Regime, State, actions_from
 from otklik.appeals.models import Appeal, AppealEvent
 from otklik.registry.selectors import region_settings
@@ -443,3 +444,24 @@ def appeal_for_applicant(appeal_id: int) -> Appeal:
     """The appeal as its applicant sees it after an action they were allowed to take (the caller has
     already proved the right: the tracking secret or the applicant's account)."""
     return Appeal.objects.select_related("category", "organization").get(pk=appeal_id)
+
+
+def chain_breaks(*, batch: int = 2000) -> tuple[int, list[chain.Break]]:
+    """Every break of the event log's hash chain (manage.py verify_events), with the number of appeals
+    checked. Reads the log in batches of appeals, in log order."""
+    breaks: list[chain.Break] = []
+    checked = 0
+    last_id = 0
+    while True:
+        appeals = list(
+            Appeal.objects.filter(pk__gt=last_id).order_by("pk").values_list("pk", "last_event_hash")[:batch]
+        )
+        if not appeals:
+            return checked, breaks
+        events: dict[int, list[AppealEvent]] = {pk: [] for pk, _hash in appeals}
+        for event in AppealEvent.objects.filter(appeal_id__in=list(events)).order_by("appeal_id", "at", "id"):
+            events[event.appeal_id].append(event)
+        for pk, last_hash in appeals:
+            breaks.extend(chain.verify(events[pk], last_hash, pk))
+        checked += len(appeals)
+        last_id = appeals[-1][0]

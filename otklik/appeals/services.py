@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from otklik.accounts.models import Membership, Role, User
 from otklik.accounts.permissions import capacities, find_capacity, is_staff_account
-from otklik.appeals import deadlines, notify
+from otklik.appeals import chain, deadlines, notify
 from otklik.appeals.lifecycle import APPLICANT, OPEN_STATES, SYSTEM, Action, Regime, State, Transition, transition_for
 from otklik.appeals.models import Appeal, AppealEvent, Channel, DeadlineBreach, NumberSequence, Stage
 from otklik.core.calendar import WorkingCalendar
@@ -165,15 +165,26 @@ def _perform(
         if row.target != from_state or action in {Action.ROUTE, Action.REDIRECT}:
             appeal.state_changed_at = now
             deadlines.set_stage(appeal, now=now, region=region, cal=ctx.cal)
-        appeal.save()
-        event = AppealEvent.objects.create(
+        event = AppealEvent(
             appeal=appeal, at=now, action=action, actor=actor.user, role=actor.role,
             acting_for_id=actor.acting_for_id, organization_id=appeal.organization_id,
             from_state=from_state, to_state=appeal.state, reason=reason, payload=ctx.payload,
         )
+        _chain(appeal, [event])
+        appeal.save()
+        event.save()
         for callback in ctx.then:
             callback(event)
     return appeal
+
+
+def _chain(appeal: Appeal, events: list[AppealEvent]) -> None:
+    """Link new events to the appeal's hash chain (appeals/chain.py); the appeal keeps the last hash."""
+    previous = appeal.last_event_hash
+    for event in events:
+        event.prev_hash = previous
+        event.hash = previous = chain.hash_of(event, previous)
+    appeal.last_event_hash = previous
 
 
 def _require_text(value: str, field_name: str, message: str) -> str:
@@ -287,6 +298,8 @@ def appeal_submit(
             for event in events:
                 event.appeal = appeal
                 event.organization_id = appeal.organization_id
+            _chain(appeal, events)
+            Appeal.objects.filter(pk=appeal.pk).update(last_event_hash=appeal.last_event_hash)
             AppealEvent.objects.bulk_create(events)
             for callback in ctx.then:
                 callback(events[-1])

@@ -88,12 +88,23 @@ def test_it_is_deterministic_for_a_seed(region):
         ]
         return [*rows, *events]
 
+    def clear():
+        # The event log is append-only (a trigger refuses DELETE on PostgreSQL) and an appeal with a
+        # history is protected: emptying the tables is a maintenance step, as a restore would be.
+        with connection.cursor() as db:
+            if connection.vendor == "postgresql":
+                db.execute("SET session_replication_role = replica")  # past the append-only trigger
+            AppealEvent.objects.all().delete()
+            Appeal.objects.all().delete()
+            if connection.vendor == "postgresql":
+                db.execute("SET session_replication_role = DEFAULT")
+
     _generate(120, seed=3)
     first = fingerprint()
-    Appeal.objects.all().delete()
+    clear()
     _generate(120, seed=3)
     assert fingerprint() == first
-    Appeal.objects.all().delete()
+    clear()
     _generate(120, seed=4)
     assert fingerprint() != first
 

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
 
 from otklik.appeals.models import AppealEvent
 from otklik.reports import aggregates as agg
@@ -83,7 +84,14 @@ def test_it_waits_for_a_hole_in_the_ids_and_steps_over_it_once_it_is_old(rworld)
     # The first new id is missing, as if its transaction were still committing (or rolled back).
     hole = AppealEvent.objects.filter(appeal=later).order_by("id").first()
     assert hole is not None and hole.pk == cursor + 1
-    AppealEvent.objects.filter(pk=hole.pk).delete()
+    # The log is append-only (a trigger on PostgreSQL): the hole is made past the trigger, as a
+    # transaction that never commits would leave it.
+    with connection.cursor() as db:
+        if connection.vendor == "postgresql":
+            db.execute("SET session_replication_role = replica")
+        AppealEvent.objects.filter(pk=hole.pk).delete()
+        if connection.vendor == "postgresql":
+            db.execute("SET session_replication_role = DEFAULT")
     with time_machine.travel(dt.datetime(2030, 1, 1, 12, tzinfo=dt.UTC), tick=False):
         waiting = rollup_update(gap_wait=dt.timedelta(minutes=2))
     assert waiting.waiting_for_gap and waiting.events == 0
