@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -1577,6 +1578,8 @@ def build_demo(
     settings_row = region_settings()
     settings_row.name = DEMO_REGION
     settings_row.map_centre_lat, settings_row.map_centre_lon, settings_row.map_zoom = REGION_MAP
+    if not settings_row.emblem:
+        settings_row.emblem.save("demo-emblem.png", ContentFile(_demo_emblem()), save=False)
     settings_row.save()
     today = timezone.localdate(now)
     _build_calendar_and_topics(today)
@@ -1600,6 +1603,22 @@ def build_demo(
         states[state] = states.get(state, 0) + 1
     return DemoSummary(organizations=len(organizations), people=User.objects.count(), categories=len(categories),
                        appeals=sum(states.values()), states=states)
+
+
+def _demo_emblem() -> bytes:
+    """A made-up emblem for the fictional region: a blue shield with a white star (PNG, 128 px)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (128, 128), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.polygon([(14, 8), (114, 8), (114, 70), (64, 122), (14, 70)], fill=(11, 92, 173), outline=(212, 175, 55))
+    star = [(64, 24), (72, 50), (99, 50), (77, 66), (85, 92), (64, 76), (43, 92), (51, 66), (29, 50), (56, 50)]
+    draw.polygon(star, fill=(255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
 @dataclass(frozen=True)

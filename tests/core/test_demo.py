@@ -20,9 +20,10 @@ APPEALS = 24
 
 
 @pytest.fixture
-def loaded(settings):
+def loaded(settings, tmp_path):
     # Hashing the demo password with the production hasher would dominate the test's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = str(tmp_path)  # the demo emblem
     out = StringIO()
     call_command("load_demo", appeals=APPEALS, stdout=out)
     return out.getvalue()

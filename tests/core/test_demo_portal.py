@@ -16,10 +16,14 @@ from otklik.workspace.models import AnswerTemplate
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_region_has_a_map_outlines_and_answer_templates(settings, client):
+def test_the_demo_region_has_a_map_outlines_and_answer_templates(settings, client, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = str(tmp_path)
     call_command("load_demo", appeals=6, stdout=StringIO())
     row = region_settings()
+    assert row.emblem and row.emblem.read().startswith(b"\x89PNG")  # the start page shows it
+    home = client.get("/").content.decode()
+    assert 'class="emblem"' in home and "Северная область" in home
     assert (row.map_centre_lat, row.map_centre_lon, row.map_zoom) == demo.REGION_MAP
     assert 'data-lat="63.000000" data-lon="45.300000" data-zoom="7"' in client.get("/submit/").content.decode()
 
