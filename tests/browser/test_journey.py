@@ -63,7 +63,7 @@ def test_it_takes_an_appeal_through_the_working_day_to_the_applicants_mailbox(pa
     screenshot(page, "moderator-card")
     page.locator("details[data-action=accept] button[type=submit]").click()
     _state(page, "coordination")
-    expect(page.locator(".flash")).to_contain_text("Выполнено")
+    expect(page.locator(".flash")).to_contain_text("Принято и направлено в организацию")
     screenshot(page, "moderator-accepted")
     _sign_out(page)
 
@@ -143,7 +143,7 @@ def test_it_takes_an_appeal_through_the_working_day_to_the_applicants_mailbox(pa
     # Executor fixes the answer and sends it again.
     login(page, "executor")
     _open_from_queue(page, "mine", number, screenshot, "executor-rework")
-    expect(page.locator("ol.history")).to_contain_text("вернуть на доработку")
+    expect(page.locator("ol.history")).to_contain_text("Ответ возвращён на доработку")
     page.locator("#answer-text").fill(
         "Уважаемый Пётр Петрович!\n\nЯму засыплют щебнем до 20 марта, покрытие восстановят до 31 мая.")
     page.get_by_role("button", name="Отправить на согласование").click()
