@@ -226,7 +226,9 @@ class AppealEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.appeal_id} {self.action} {self.from_state}→{self.to_state}"
+        states = dict(State.choices)
+        change = f"{states.get(self.from_state, '')} → {states.get(self.to_state, '')}" if self.from_state else ""
+        return f"{self.appeal_id}: {dict(Action.choices).get(self.action, self.action)} {change}".strip()
 
 
 class DeadlineBreach(models.Model):

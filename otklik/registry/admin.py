@@ -144,10 +144,28 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
 
 
+class ChangeActionFilter(admin.SimpleListFilter):
+    """The kind of change in words, not its code (create, update, delete, confirm)."""
+
+    title = _("change")
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("create", _("added")), ("update", _("changed")), ("delete", _("removed")),
+                ("confirm", _("data confirmed as current"))]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(RegistryChange)
 class RegistryChangeAdmin(admin.ModelAdmin):
-    list_display = ["at", "happened_on", "organization", "entity", "action", "actor"]
-    list_filter = ["entity", "action"]
+    list_display = ["at", "happened_on", "organization", "what_changed", "actor"]
+    list_filter = [ChangeActionFilter]
+
+    @admin.display(description=_("what changed"))
+    def what_changed(self, change: RegistryChange) -> str:
+        return change.summary()
     search_fields = ["organization__name"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

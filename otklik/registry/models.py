@@ -455,7 +455,7 @@ class RegistryChange(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%d.%m.%Y %H:%M} {self.entity} {self.action}"
+        return f"{self.at:%d.%m.%Y %H:%M} {self.summary()}"
 
     def summary(self) -> str:
         """What changed, in the interface language: «ответственное лицо изменено; телефон: …»."""
