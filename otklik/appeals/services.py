@@ -21,6 +21,7 @@ from otklik.accounts.permissions import capacities, find_capacity, is_staff_acco
 from otklik.appeals import chain, deadlines, notify
 from otklik.appeals.lifecycle import APPLICANT, OPEN_STATES, SYSTEM, Action, Regime, State, Transition, transition_for
 from otklik.appeals.models import Appeal, AppealEvent, Channel, DeadlineBreach, NumberSequence, Stage
+from otklik.appeals.signals import send_after_commit
 from otklik.core.calendar import WorkingCalendar
 from otklik.registry.models import Category, Organization, RegionSettings, Territory
 from otklik.registry.selectors import region_calendar, region_settings, route_organization
@@ -175,6 +176,7 @@ def _perform(
         event.save()
         for callback in ctx.then:
             callback(event)
+        send_after_commit(appeal.pk, [action])
     return appeal
 
 
@@ -303,6 +305,7 @@ def appeal_submit(
             AppealEvent.objects.bulk_create(events)
             for callback in ctx.then:
                 callback(events[-1])
+            send_after_commit(appeal.pk, [str(event.action) for event in events])
     except IntegrityError:
         if intake_key:
             existing = _existing_for_key(intake_key, intake_client)

@@ -38,8 +38,16 @@ KINDS: dict[str, type[Kind]] = {
     kind.slug: kind for kind in (Classifier, Territories, Organizations, Categories, Routing, People)
 }
 
-__all__ = ["CONTENT_TYPES", "FORMATS", "KINDS", "ImportResult", "RowError", "kind_title", "registry_export",
-           "registry_import"]
+__all__ = ["CONTENT_TYPES", "FORMATS", "KINDS", "ImportResult", "RowError", "kind_title", "register_kind",
+           "registry_export", "registry_import"]
+
+
+def register_kind(kind: type[Kind]) -> type[Kind]:
+    """Add a kind of reference data owned by a domain above the registry (social sources, the
+    gazetteer): the domain calls this in its ``AppConfig.ready``, and the same import command, admin
+    page, dry run and row errors serve it."""
+    KINDS[kind.slug] = kind
+    return kind
 
 
 @dataclass

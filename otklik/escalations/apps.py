@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EscalationsConfig(AppConfig):
+    name = "otklik.escalations"
+    label = "escalations"
+    verbose_name = _("Escalations")
