@@ -17,7 +17,12 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+# Front-end libraries (Chart.js) come from npm, pinned by package-lock.json.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.package-lock.json
 
 messages: install
 	$(PY) manage.py compilemessages -l ru --ignore '.venv' >/dev/null

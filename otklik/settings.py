@@ -214,6 +214,8 @@ LOGGING = {
 import xstatic.pkg.leaflet  # noqa: E402
 
 STATICFILES_DIRS.append(("leaflet", xstatic.pkg.leaflet.BASE_DIR))
+# Chart.js comes from npm (package.json; `make install` runs `npm ci`) and is served as static/chartjs/*.
+STATICFILES_DIRS.append(("chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"))
 # Map tiles: any XYZ tile server; empty turns the map off (the form works without it).
 PORTAL_MAP_TILE_URL = env_str("OTKLIK_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 PORTAL_MAP_ATTRIBUTION = env_str("OTKLIK_MAP_ATTRIBUTION", "© OpenStreetMap")

@@ -45,6 +45,21 @@ def region_calendar(settings_row: RegionSettings | None = None) -> WorkingCalend
     )
 
 
+def category_tree() -> list[tuple[int, str, int]]:
+    """Every category as (id, name, depth), parents first and each level sorted by name: the order a
+    person reads a classifier in, for filters that show the tree."""
+    children: dict[int | None, list[Category]] = {}
+    for category in Category.objects.only("pk", "name", "parent_id").order_by("name"):
+        children.setdefault(category.parent_id, []).append(category)
+    rows: list[tuple[int, str, int]] = []
+    stack = [(category, 0) for category in reversed(children.get(None, []))]
+    while stack:
+        category, depth = stack.pop()
+        rows.append((category.pk, category.name, depth))
+        stack.extend((child, depth + 1) for child in reversed(children.get(category.pk, [])))
+    return rows
+
+
 def route_organization(*, category: Category, territory: Territory | None) -> Organization | None:
     """The organisation that handles ``category`` on ``territory``.
 

@@ -22,6 +22,7 @@ from otklik.accounts.permissions import capacities
 from otklik.appeals.lifecycle import OPEN_STATES, Regime
 from otklik.appeals.models import Appeal, Channel, DeadlineBreach
 from otklik.registry.models import Category, Organization, Territory
+from otklik.registry.selectors import category_tree
 from otklik.reports import aggregates as agg
 from otklik.reports.models import DisciplinaryDecision, DurationRollup, Job, Report, SstuExport
 
@@ -248,7 +249,9 @@ def filter_choices(user: User) -> dict[str, Any]:
     return {
         "organizations": list(organizations.values_list("pk", "name")),
         "territories": list(Territory.objects.order_by("name").values_list("pk", "name")),
-        "categories": [(c.pk, str(c)) for c in Category.objects.select_related("parent").order_by("name")],
+        # The tree, a parent before its children (choosing a parent counts its children too).
+        "categories": [(pk, "\u00a0\u00a0" * depth + ("— " if depth else "") + name)
+                       for pk, name, depth in category_tree()],
         "regimes": [(r.value, r.label) for r in Regime],
     }
 

@@ -4,12 +4,13 @@ SSTU.RF monitoring. Reads go through selectors, writes through services."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.resources
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -34,10 +35,16 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+CHART_JS = "chartjs/chart.umd.min.js"
+
+
 @lru_cache(maxsize=1)
 def _chart_js() -> bytes:
-    # Chart.js comes from PyPI (django-chartjs ships its dist file); served from the installed package.
-    return importlib.resources.files("chartjs").joinpath("static/js/Chart.min.js").read_bytes()
+    # Chart.js comes from npm (package.json, installed by `make install`) and is found like any static file.
+    found = finders.find(CHART_JS)
+    if not found:
+        raise Http404
+    return Path(str(found)).read_bytes()
 
 
 def chart_js(request: HttpRequest) -> HttpResponse:

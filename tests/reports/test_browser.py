@@ -50,6 +50,12 @@ def test_a_coordinator_reads_the_dashboard_and_makes_a_report(rworld, page, scre
         let coloured = 0; for (let i = 0; i < d.length; i += 4) { if (d[i + 3] > 0 && d[i] !== d[i + 1]) coloured++; }
         return coloured; }""")
     assert drawn > 500
+    # Long names are wrapped onto lines, never cut: each axis label reads as the whole name.
+    shown = page.evaluate("""() => ['chart-categories', 'chart-organizations'].map(id => {
+        const chart = Chart.getChart(id);
+        return [chart.data.labels, chart.scales.y.ticks.map(t => [].concat(t.label).join(' '))]; })""")
+    for names, labels in shown:
+        assert labels == names and names
     assert page.locator("#ranking tbody tr").count() >= 1
     screenshot(page, "dashboard")
     page.locator("details.table summary").first.click()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -95,6 +96,22 @@ def test_it_renders_the_page_with_charts_and_their_tables(scene, client):
     assert html.count("<details class=\"table\">") == 5
     assert "Администрация Тестовска" in html and 'id="ranking"' in html
     script = client.get("/reports/assets/chart.js")
-    assert script.status_code == 200 and b"Chart.js" in script.content[:200]
+    assert script.status_code == 200 and b"Chart.js v4." in script.content[:200]  # the npm package, not 2.9
     client.force_login(scene.orgs[0].executor)
     assert client.get("/reports/").status_code == 403
+
+
+def test_the_category_filter_shows_the_tree_with_parents_before_their_children(scene, client):
+    from tests import factories
+
+    housing = factories.category("ЖКХ")
+    factories.category("Отопление", parent=housing)
+    factories.category("Вода", parent=housing)
+    factories.category("Благоустройство")
+    client.force_login(scene.regional)
+    html = client.get("/reports/").content.decode()
+    options = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', html[html.index('name="category"'):])
+    names = [label.replace("\xa0", " ").replace("&nbsp;", " ") for _pk, label in options]
+    start = names.index("ЖКХ")
+    assert names[start:start + 3] == ["ЖКХ", "  — Вода", "  — Отопление"]
+    assert names.index("Благоустройство") < start
