@@ -379,8 +379,11 @@ def appeal_route(*, appeal_id: int, user: User, organization_id: int, now: dt.da
         organization = Organization.objects.filter(pk=organization_id).first()
         if organization is None:
             raise _fail("no_organization", _("Choose an organisation."), field="organization")
+        # An appeal returned by an organisation that was not competent is forwarded: for 59-FZ the
+        # applicant is told so (Art. 8 p. 3), in one notice for the whole change.
+        forwarded = ctx.appeal.redirect_count > 0 and ctx.appeal.regime == Regime.FZ59
         _set_organization(ctx, organization)
-        ctx.then.append(lambda event: notify.applicant(ctx.appeal, event, "routed"))
+        ctx.then.append(lambda event: notify.applicant(ctx.appeal, event, "redirected" if forwarded else "routed"))
 
     return _perform(appeal_id, Action.ROUTE, body, user=user, now=now)
 
@@ -477,9 +480,8 @@ def appeal_return_to_moderation(
         appeal.executor = None
         appeal.postponed_until = None
         deadlines.clear_executor_alarm(appeal)
+        # The applicant hears once, when the moderator has found the organisation (appeal_route).
         ctx.then.append(lambda event: notify.moderators(appeal, event, "returned_to_moderation"))
-        if appeal.regime == Regime.FZ59:
-            ctx.then.append(lambda event: notify.applicant(appeal, event, "redirected"))
 
     return _perform(appeal_id, Action.RETURN_TO_MODERATION, body, user=user, reason=reason, now=now)
 

@@ -390,6 +390,19 @@ def test_return_to_moderation_sends_the_appeal_back_to_the_moderators(world):
     assert [n.recipient for n in notices("returned_to_moderation")] == [world.moderator]
 
 
+def test_a_fz59_appeal_returned_and_routed_again_is_told_once_that_it_was_forwarded(world):
+    appeal = in_execution(world, now=msk(2025, 11, 10, 10), regime=Regime.FZ59)
+    before = Notice.objects.filter(email=APPLICANT_EMAIL).count()
+
+    s.appeal_return_to_moderation(appeal_id=appeal.pk, user=world.coordinator, reason="Не наша дорога",
+                                  now=msk(2025, 11, 11, 10))
+    s.appeal_route(appeal_id=appeal.pk, user=world.moderator, organization_id=world.other_org.pk,
+                   now=msk(2025, 11, 11, 12))
+
+    told = list(Notice.objects.filter(email=APPLICANT_EMAIL).order_by("pk").values_list("kind", flat=True))[before:]
+    assert told == ["redirected"]
+
+
 # --- fz59 -----------------------------------------------------------------------------------------
 
 
