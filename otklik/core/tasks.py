@@ -18,6 +18,8 @@ SCHEDULE: list[tuple[str, dict[str, str], str]] = [
     ("otklik.reports.tasks.update_rollups", {"minute": "*"}, "dashboards a minute behind the event log"),
     ("otklik.reports.tasks.generate_due_reports", {"minute": "30", "hour": "0-6"},
      "the month's reports early on the 1st; later runs find them made"),
+    ("otklik.reports.tasks.retry_report_deliveries", {"minute": "*/10"},
+     "a report some recipient has not received is sent again within minutes"),
     ("otklik.intake.tasks.purge_abandoned_uploads", {"minute": "17"}, "files of forms never sent, within hours"),
 ]
 

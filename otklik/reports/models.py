@@ -229,11 +229,13 @@ class ReportRecipient(models.Model):
 
 
 class ReportDelivery(models.Model):
-    """One e-mail of one report to one address; unique, so a retried task never sends it twice."""
+    """One e-mail of one report to one address; unique, so a retried task never sends it twice. A worker
+    holds it with a lease while it sends and marks it sent only after the send."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="deliveries")
     email = models.EmailField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
 

@@ -125,22 +125,33 @@ def report_recipients(report: Report) -> list[str]:
     return sorted({r.email for r in queryset if not r.kinds or report.kind in r.kinds})
 
 
-def report_deliver(*, report_id: int) -> int:
-    """E-mail the report to its recipients; each address once, whatever the retries."""
+def _report_message_id(delivery: ReportDelivery) -> str:
+    """The same for every attempt at one delivery: a repeated send of one that did arrive is recognised."""
+    domain = settings.SITE_URL.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "otklik"
+    return f"<report-delivery-{delivery.pk}@{domain}>"
+
+
+def report_deliver(*, report_id: int, now: dt.datetime | None = None) -> int:
+    """E-mail the report to its recipients; each address once, whatever the retries. A delivery is
+    claimed with a lease and marked sent only after the send: a worker killed mid-send leaves the
+    lease to run out and the next run sends it again, with the same Message-ID."""
+    now = now or timezone.now()
+    lease = dt.timedelta(seconds=settings.NOTICE_LEASE_SECONDS)
     report = Report.objects.get(pk=report_id)
     sent = 0
     for email in report_recipients(report):
         delivery, _created = ReportDelivery.objects.get_or_create(report=report, email=email)
+        free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
         claimed = ReportDelivery.objects.filter(
-            pk=delivery.pk, sent_at__isnull=True, attempts__lt=MAX_DELIVERY_ATTEMPTS
-        ).update(sent_at=timezone.now(), attempts=F("attempts") + 1)
+            free, pk=delivery.pk, sent_at__isnull=True, attempts__lt=MAX_DELIVERY_ATTEMPTS
+        ).update(claimed_until=now + lease, attempts=F("attempts") + 1)
         if not claimed:
             continue
         title = documents.report_title(report.data)
         message = EmailMessage(
             subject=title,
             body=_("The report is attached in two formats: a spreadsheet and a PDF document."),
-            from_email=settings.DEFAULT_FROM_EMAIL, to=[email],
+            from_email=settings.DEFAULT_FROM_EMAIL, to=[email], headers={"Message-ID": _report_message_id(delivery)},
         )
         stem = f"report-{report.kind}-{report.period_start:%Y-%m}-{report.organization_id or 'region'}"
         message.attach(f"{stem}.xlsx", bytes(report.xlsx), XLSX_TYPE)
@@ -148,10 +159,27 @@ def report_deliver(*, report_id: int) -> int:
         try:
             message.send()
         except Exception as exc:
-            ReportDelivery.objects.filter(pk=delivery.pk).update(sent_at=None, last_error=str(exc)[:2000])
+            ReportDelivery.objects.filter(pk=delivery.pk).update(claimed_until=None, last_error=str(exc)[:2000])
             raise
+        ReportDelivery.objects.filter(pk=delivery.pk).update(sent_at=timezone.now(), claimed_until=None,
+                                                              last_error="")
         sent += 1
     return sent
+
+
+def reports_with_undelivered(*, now: dt.datetime | None = None, days: int = 7) -> list[int]:
+    """Recent reports some recipient has not received yet: their task was lost, failed or its worker
+    died. The periodic retry delivers them again."""
+    now = now or timezone.now()
+    recent = Report.objects.filter(generated_at__gte=now - dt.timedelta(days=days))
+    due: list[int] = []
+    for report in recent.only("pk", "kind", "organization_id"):
+        done = set(ReportDelivery.objects.filter(report=report).filter(
+            Q(sent_at__isnull=False) | Q(attempts__gte=MAX_DELIVERY_ATTEMPTS) | Q(claimed_until__gte=now)
+        ).values_list("email", flat=True))
+        if set(report_recipients(report)) - done:
+            due.append(report.pk)
+    return due
 
 
 def reports_generate_due(*, now: dt.datetime | None = None) -> list[Report]:

@@ -36,6 +36,15 @@ def deliver_report(report_id: int) -> int:
     return services.report_deliver(report_id=report_id)
 
 
+@task()
+def retry_report_deliveries() -> int:
+    """Deliver again what a lost task, a failed send or a killed worker left undelivered."""
+    due = services.reports_with_undelivered()
+    for report_id in due:
+        deliver_report.enqueue(report_id)
+    return len(due)
+
+
 def _user(job: Job) -> User | None:
     return User.objects.filter(pk=job.requested_by_id).first() if job.requested_by_id else None
 
