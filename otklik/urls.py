@@ -15,6 +15,7 @@ urlpatterns = [
     path("open311/v2/", include("otklik.intake.urls")),
     path("reports/", include("otklik.reports.urls")),
     path("registry/", include("otklik.registry.urls")),
+    path("participation/", include("otklik.participation.urls")),
     path(settings.ADMIN_PATH, admin.site.urls),
     path("api/", api.urls),
 ]

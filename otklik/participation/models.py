@@ -174,7 +174,7 @@ class Comment(models.Model):
 class CommentSupport(models.Model):
     comment = models.ForeignKey(Comment, verbose_name=_("comment"), on_delete=models.CASCADE,
                                 related_name="support_rows")
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("participant"), on_delete=models.CASCADE,
                                related_name="+")
 
     class Meta:
@@ -235,6 +235,10 @@ class Question(models.Model):
     def __str__(self) -> str:
         return f"{self.number}. {self.text}"
 
+    @property
+    def scale_range(self) -> range:
+        return range(self.scale_min, self.scale_max + 1)
+
 
 class Option(models.Model):
     question = models.ForeignKey(Question, verbose_name=_("question"), on_delete=models.CASCADE,
@@ -256,7 +260,7 @@ class Participation(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     event = models.ForeignKey(Event, verbose_name=_("event"), on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.PROTECT,
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("participant"), on_delete=models.PROTECT,
                                related_name="+")
     on = models.DateField(_("date"))
 
@@ -291,7 +295,7 @@ class Ballot(models.Model):
 class CitizenProfile(models.Model):
     """A citizen's territory and year of birth: who is in an event's audience and gets its notices."""
 
-    person = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+    person = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("participant"), on_delete=models.CASCADE,
                                   related_name="participation_profile")
     territory = models.ForeignKey("registry.Territory", verbose_name=_("territory"), null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")

@@ -19,7 +19,7 @@ from .conftest import budget_event, citizen, open_event
 
 
 def test_a_second_ballot_by_the_same_person_is_refused(world):
-    event, (square, sports, light) = budget_event(world)
+    event, (square, _sports, light) = budget_event(world)
     voter = citizen(world)
     s.ballot_cast(user=voter, event_id=event.pk, choices={"projects": [square.pk]})
     with pytest.raises(ParticipationError) as refused:
@@ -42,7 +42,7 @@ def test_a_second_ballot_replaces_the_first_where_changes_are_allowed(world):
 
 
 def test_an_over_budget_ballot_is_refused_with_the_sum_and_the_excess(world):
-    event, (square, sports, light) = budget_event(world)
+    event, (square, sports, _light) = budget_event(world)
     with pytest.raises(ParticipationError) as refused:
         s.ballot_cast(user=citizen(world), event_id=event.pk, choices={"projects": [square.pk, sports.pk]})
     assert refused.value.code == "over_budget"
@@ -194,7 +194,7 @@ def test_staff_cannot_tell_from_the_database_who_cast_which_ballot(world):
 
     with connection.cursor() as cursor:
         order_column = "rowid" if connection.vendor == "sqlite" else "ctid"
-        cursor.execute(f"SELECT choices FROM participation_ballot ORDER BY {order_column}")  # noqa: S608
+        cursor.execute(f"SELECT choices FROM participation_ballot ORDER BY {order_column}")
         physical = [row[0] for row in cursor.fetchall()]
     cast_order = []
     for index in range(60):
