@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -48,6 +49,9 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "django_tasks",
     "django_htmx",  # ships htmx as a static file (workspace pages)
+    "axes",  # sign-in throttling (accounts/backends.py)
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # two-factor sign-in for staff (accounts/two_factor.py)
     "ninja",  # serves Swagger UI of /api/docs from its own static files, not from a CDN
     "otklik.core",
     "otklik.accounts",
@@ -73,8 +77,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "otklik.accounts.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "otklik.core.ratelimit.RateLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it turns a lockout into the Russian 429 page
 ]
 
 ROOT_URLCONF = "otklik.urls"
@@ -126,6 +135,23 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
+AUTHENTICATION_BACKENDS = [
+    "otklik.accounts.backends.ThrottledSignIn",  # first: a locked-out login is refused before the password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Repeated failures of one login from one address lock that pair out for a while (a person who forgot
+# the password is not locked out everywhere, and nobody can lock out another person from elsewhere).
+AXES_FAILURE_LIMIT = env_int("OTKLIK_SIGN_IN_FAILURES", 5, minimum=1, maximum=100)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("OTKLIK_SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "otklik.accounts.backends.locked_out"
+AXES_VERBOSE = False
+# Two-factor sign-in (TOTP) for administrators always, and for the roles named here
+# (e.g. "head,regional_coordinator"). Development and tests switch it off unless asked.
+TWO_FACTOR_REQUIRED = env_bool("OTKLIK_TWO_FACTOR", not DEV_MODE)
+TWO_FACTOR_ROLES = env_list("OTKLIK_TWO_FACTOR_ROLES", [])
+OTP_TOTP_ISSUER = env_str("OTKLIK_OTP_ISSUER", "Otklik")
 # A refused form gets the site's Russian page, not Django's English one (which speaks of DEBUG).
 CSRF_FAILURE_VIEW = "otklik.core.errors.csrf_failure"
 
@@ -215,7 +241,7 @@ import xstatic.pkg.leaflet  # noqa: E402
 
 STATICFILES_DIRS.append(("leaflet", xstatic.pkg.leaflet.BASE_DIR))
 # Chart.js comes from npm (package.json; `make install` runs `npm ci`) and is served as static/chartjs/*.
-STATICFILES_DIRS.append(("chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"))
+STATICFILES_DIRS.append(("chartjs", str(BASE_DIR / "node_modules" / "chart.js" / "dist")))
 # Map tiles: any XYZ tile server; empty turns the map off (the form works without it).
 PORTAL_MAP_TILE_URL = env_str("OTKLIK_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 PORTAL_MAP_ATTRIBUTION = env_str("OTKLIK_MAP_ATTRIBUTION", "© OpenStreetMap")
@@ -243,3 +269,48 @@ OIDC_CLIENT_ID = env_str("OTKLIK_OIDC_CLIENT_ID", "")
 OIDC_CLIENT_SECRET = env_str("OTKLIK_OIDC_CLIENT_SECRET", "")
 OIDC_SCOPE = env_str("OTKLIK_OIDC_SCOPE", "openid email profile")
 OIDC_PROVIDER_NAME = env_str("OTKLIK_OIDC_PROVIDER_NAME", "")
+
+# Content-Security-Policy (django-csp): scripts only from our own static files, never inline; frames
+# only for the widget's pages (portal.views.embeddable). Styles allow inline attributes: progress bars
+# and map markers set widths and positions in markup; inline styles cannot run code.
+from csp.constants import NONE, SELF  # noqa: E402
+
+
+def _origin(url: str) -> list[str]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:", *_origin(PORTAL_MAP_TILE_URL)],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# A cache shared by every worker (Redis) holds the rate-limit counters; without OTKLIK_CACHE_URL each
+# process counts alone (enough for the demo and tests, a weaker bound with several workers).
+CACHE_URL = env_str("OTKLIK_CACHE_URL", "")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+          if CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+RATELIMIT_FAIL_OPEN = True  # a cache outage must not stop citizens from writing
+# Requests per client (API key, signed-in user or address) per period: otklik/core/ratelimit.py.
+RATE_LIMITS = {
+    "submit": env_str("OTKLIK_RATE_SUBMIT", "20/m"),
+    "sign_in": env_str("OTKLIK_RATE_SIGN_IN", "30/m"),
+    "sign_up": env_str("OTKLIK_RATE_SIGN_UP", "10/h"),
+    "track": env_str("OTKLIK_RATE_TRACK", "120/m"),
+    "rate_and_comment": env_str("OTKLIK_RATE_RATE_AND_COMMENT", "20/h"),
+    "follow": env_str("OTKLIK_RATE_FOLLOW", "30/h"),
+    "open311_post": env_str("OTKLIK_RATE_OPEN311_POST", "120/m"),
+    "api": env_str("OTKLIK_RATE_API", "1200/m"),
+}

@@ -36,8 +36,14 @@ def page(browser, live_server):
     context = browser.new_context(locale="ru-RU", base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     tab = context.new_page()
+    # Every browser test also proves the pages keep the Content-Security-Policy: Chromium reports each
+    # blocked inline script, style or foreign source on the console.
+    refused: list[str] = []
+    tab.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text
+           else None)
     yield tab
     context.close()
+    assert not refused, refused
 
 
 @pytest.fixture

@@ -43,6 +43,15 @@ def _tasks_run_inline():
     HUEY.immediate = previous
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with empty rate-limit counters and caches, as a new deployment does."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def region(db):
     from otklik.registry.selectors import region_settings

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,7 +23,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -48,6 +49,21 @@ from otklik.registry.selectors import region_settings
 
 def _embed(request: HttpRequest) -> bool:
     return request.GET.get("embed") == "1" or request.POST.get("embed") == "1"
+
+
+def embeddable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Only the widget's pages (``embed=1``) may be shown in a frame on another site; every other page
+    keeps X-Frame-Options and the Content-Security-Policy's ``frame-ancestors 'none'``."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if _embed(request):
+            response.xframe_options_exempt = True
+            response._csp_replace = {"frame-ancestors": ["*"]}  # type: ignore[attr-defined]
+        return response
+
+    return wrapped
 
 
 def _base(embed: bool) -> str:
@@ -147,7 +163,7 @@ def _submit_context(request: HttpRequest, form: SubmitForm, organization: Organi
 
 
 @csrf_exempt
-@xframe_options_exempt
+@embeddable
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
     """The message form. In the widget (``embed=1``) it runs inside an iframe on another site, where
@@ -229,7 +245,7 @@ def _receipt_url(appeal: Appeal, embed: bool) -> str:
     return reverse("portal:receipt", args=[appeal.number]) + "?" + urlencode(query)
 
 
-@xframe_options_exempt
+@embeddable
 @require_GET
 def receipt(request: HttpRequest, number: str) -> HttpResponse:
     appeal = intake_selectors.appeal_by_key(number, request.GET.get("key", ""))
