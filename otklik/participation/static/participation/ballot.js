@@ -21,11 +21,11 @@
       var text = fill(out.dataset.template, { total: rub(total), budget: rub(budget) });
       var bad = false;
       if (rule === "knapsack" && total > budget) {
-        text += " " + fill(out.dataset.over, { over: rub(total - budget) });
+        text += " — " + fill(out.dataset.over, { over: rub(total - budget) });
         bad = true;
       }
       if (rule === "choose_k" && max && count > max) {
-        text += " " + fill(out.dataset.many, { k: max });
+        text += " — " + fill(out.dataset.many, { k: max });
         bad = true;
       }
       out.textContent = text;
