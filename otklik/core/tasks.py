@@ -21,6 +21,8 @@ SCHEDULE: list[tuple[str, dict[str, str], str]] = [
     ("otklik.reports.tasks.retry_report_deliveries", {"minute": "*/10"},
      "a report some recipient has not received is sent again within minutes"),
     ("otklik.intake.tasks.purge_abandoned_uploads", {"minute": "17"}, "files of forms never sent, within hours"),
+    ("otklik.participation.tasks.control_deadlines", {"minute": "*/5"},
+     "late starts, finishes and results of discussions, votes and polls; notices a failed run left unmade"),
 ]
 
 

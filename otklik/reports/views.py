@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from otklik.accounts.models import User
 from otklik.appeals.lifecycle import Regime
 from otklik.appeals.models import Appeal
+from otklik.participation import selectors as participation_selectors
 from otklik.reports import documents, selectors, services
 from otklik.reports.forms import DashboardForm, DecisionForm, ReportRequestForm, SstuExportForm, SstuResultForm
 from otklik.reports.models import Job, Report, SstuExportPart, SstuResult
@@ -179,8 +180,12 @@ def breaches(request: HttpRequest) -> HttpResponse:
             "form": DecisionForm(people=[(p.pk, p.display_name) for p in people], prefix=f"b{breach.pk}")
             if may_record else None,
         })
+    # Late discussions, votes and polls (seed 004 §4) are breaches of the same register.
+    late_events = list(participation_selectors.visible_lateness(user, organization_id=organization_id,
+                                                                date_from=start, date_to=end)[:200])
     return render(request, "reports/breaches.html", {
-        "rows": rows, "page": page, "may_decide": may_decide, "organizations": _organizations(user),
+        "rows": rows, "page": page, "late_events": late_events, "may_decide": may_decide,
+        "organizations": _organizations(user),
         "month": month.strftime("%Y-%m") if month else "", "undecided": undecided, "organization_id": organization_id,
         "nav": "breaches",
     })
