@@ -41,3 +41,5 @@ from otklik.appeals.api import router as appeals_router  # noqa: E402 - routers 
 
 api.add_router("/", appeals_router)
 api.add_router("/reports/", "otklik.reports.api.router")
+api.add_router("/participation/", "otklik.participation.api.router")
+api.add_router("/escalations/", "otklik.escalations.api.router")

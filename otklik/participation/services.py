@@ -639,3 +639,15 @@ def event_mark_announced(*, event_id: int, results: bool) -> None:
         event.save(update_fields=[field])
         _record(event, Actor(None, SYSTEM), Action.ANNOUNCE, event.state,
                 {"announced": "results" if results else "event"})
+
+
+def not_found_message() -> str:
+    return _("No such event.")
+
+
+def forbidden_message() -> str:
+    return _("Your role does not allow this action on this event.")
+
+
+def sign_in_message() -> str:
+    return _("Sign in to take part.")
