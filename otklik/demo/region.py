@@ -32,6 +32,7 @@ from otklik.appeals.lifecycle import OPEN_STATES, Regime, State
 from otklik.appeals.models import Appeal, Channel
 from otklik.appeals.sweeps import sweep
 from otklik.core.calendar import WorkingCalendar
+from otklik.demo.participation import build_participation
 from otklik.registry.models import (
     CalendarOverride,
     Category,
@@ -1597,6 +1598,7 @@ def build_demo(
     simulation = Simulation(registry, random.Random(rng.random()), now, cal)
     simulation.plan_all(appeals)
     simulation.run()
+    build_participation(staff=staff, citizen=citizen, territories=territories, now=now)
 
     states: dict[str, int] = {}
     for state in Appeal.objects.values_list("state", flat=True):
