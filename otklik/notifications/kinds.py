@@ -34,6 +34,10 @@ KIND_LABELS = {
     "stage_overdue": _("to staff: a stage is late"),
     "needs_executor": _("to the coordinator: a postponed appeal needs an executor"),
     "applicant_comment": _("to the executor: the applicant added a comment or a photo"),
+    "participation_new": _("to citizens of the territory: a new discussion, vote or poll"),
+    "participation_results": _("to participants: the results are published"),
+    "participation_late": _("to the authorised person: a discussion, vote or poll is late"),
+    "escalation": _("to the regional coordinator and the named roles: an escalation and its report"),
 }
 
 
