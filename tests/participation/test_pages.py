@@ -37,6 +37,18 @@ def test_a_draft_is_not_public(world, client):
     assert client.get(reverse("participation:event", args=[event.pk])).status_code == 404
 
 
+def test_every_official_opens_the_list_from_the_menu_and_an_executor_sees_no_events(world, client):
+    from otklik.accounts.models import Role
+    from tests import factories as f
+
+    budget_event(world)
+    client.force_login(f.user("executor", (Role.EXECUTOR, world.org)))
+    response = client.get(reverse("participation:manage_list"))
+    assert response.status_code == 200 and "Мероприятий нет." in response.content.decode()
+    client.force_login(citizen(world))
+    assert client.get(reverse("participation:manage_list")).status_code == 404
+
+
 def test_another_organisations_staff_get_404(world, client):
     event, _made = budget_event(world)
     client.force_login(world.other_organiser)
