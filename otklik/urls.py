@@ -11,6 +11,7 @@ admin.site.site_title = _("Otklik")
 urlpatterns = [
     path("", include("otklik.portal.urls")),
     path("accounts/", include("otklik.portal.account_urls")),
+    path("workspace/escalations/", include("otklik.escalations.urls")),
     path("workspace/", include("otklik.workspace.urls")),
     path("open311/v2/", include("otklik.intake.urls")),
     path("reports/", include("otklik.reports.urls")),

@@ -20,6 +20,8 @@ SCHEDULE: list[tuple[str, dict[str, str], str]] = [
      "the month's reports early on the 1st; later runs find them made"),
     ("otklik.reports.tasks.retry_report_deliveries", {"minute": "*/10"},
      "a report some recipient has not received is sent again within minutes"),
+    ("otklik.escalations.tasks.catch_up", {"minute": "*/5"},
+     "appeals a failed detection task left uncounted, within minutes (escalations are due in a day)"),
     ("otklik.intake.tasks.purge_abandoned_uploads", {"minute": "17"}, "files of forms never sent, within hours"),
     ("otklik.participation.tasks.control_deadlines", {"minute": "*/5"},
      "late starts, finishes and results of discussions, votes and polls; notices a failed run left unmade"),

@@ -98,7 +98,8 @@ def escalation_events(escalation: Escalation) -> QuerySet[EscalationEvent]:
     return escalation.events.select_related("actor").order_by("at", "id")
 
 
-def late_reports(user: User | None = None, *, now: dt.datetime | None = None) -> QuerySet[Escalation]:
+def late_reports(user: User | None = None, *, now: dt.datetime | None = None, date_from: dt.date | None = None,
+                 date_to: dt.date | None = None) -> QuerySet[Escalation]:
     """Escalations whose report came after its deadline, or has not come and the deadline is past:
     breaches for the disciplinary register."""
     from django.utils import timezone
@@ -106,7 +107,12 @@ def late_reports(user: User | None = None, *, now: dt.datetime | None = None) ->
     now = now or timezone.now()
     base = visible_escalations(user) if user is not None else Escalation.objects.all()
     late = Q(reported_at__isnull=False, reported_at__gt=F("due_at")) | Q(reported_at__isnull=True, due_at__lt=now)
-    return base.filter(late).order_by("-due_at")
+    found = base.filter(late)
+    if date_from is not None:
+        found = found.filter(due_at__date__gte=date_from)
+    if date_to is not None:
+        found = found.filter(due_at__date__lte=date_to)
+    return found.order_by("-due_at")
 
 
 def map_points(user: User, escalation: Escalation | None = None) -> list[dict[str, Any]]:
@@ -130,3 +136,11 @@ def unfed_appeal_ids(*, since: dt.datetime, limit: int = 5000) -> list[int]:
     fed = DetectedAppeal.objects.filter(appeal_id=models.OuterRef("pk"))
     return list(Appeal.objects.filter(received_at__gte=since).exclude(models.Exists(fed))
                 .order_by("received_at").values_list("pk", flat=True)[:limit])
+
+
+def region_map() -> dict[str, Any]:
+    """The map's centre and zoom from the region's settings."""
+    from otklik.registry.selectors import region_settings
+
+    row = region_settings()
+    return {"lat": row.map_centre_lat or 55.75, "lon": row.map_centre_lon or 37.62, "zoom": row.map_zoom or 8}

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from otklik.accounts.models import REGION_WIDE_ROLES, Membership, User
 from otklik.accounts.permissions import capacities
 from otklik.appeals.models import Appeal
+from otklik.appeals.services import AppealError
 from otklik.escalations import detector as det
 from otklik.escalations.models import (
     DetectedAppeal,
@@ -33,15 +34,8 @@ from otklik.escalations.selectors import detector_params, region_lexicon, signif
 from otklik.notifications.services import notice_create
 
 
-class EscalationError(Exception):
-    """A refused action: a machine code, a Russian message and, for forms, the field at fault."""
-
-    def __init__(self, code: str, message: str, *, field: str | None = None, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-        self.status = status
+class EscalationError(AppealError):
+    """A refused escalation action; the API answers it like any AppealError ({"code", "message", "field"})."""
 
 
 def _event(escalation: Escalation, action: str, *, at: dt.datetime, actor: User | None = None,

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from otklik.accounts.models import User
 from otklik.appeals.lifecycle import Regime
 from otklik.appeals.models import Appeal
+from otklik.escalations import selectors as escalation_selectors
 from otklik.participation import selectors as participation_selectors
 from otklik.reports import documents, selectors, services
 from otklik.reports.forms import DashboardForm, DecisionForm, ReportRequestForm, SstuExportForm, SstuResultForm
@@ -183,8 +184,11 @@ def breaches(request: HttpRequest) -> HttpResponse:
     # Late discussions, votes and polls (seed 004 §4) are breaches of the same register.
     late_events = list(participation_selectors.visible_lateness(user, organization_id=organization_id,
                                                                 date_from=start, date_to=end)[:200])
+    # Escalation reports sent after their one-day deadline (or not sent by it) are breaches too.
+    late_escalations = list(escalation_selectors.late_reports(user, date_from=start, date_to=end)[:200])
     return render(request, "reports/breaches.html", {
-        "rows": rows, "page": page, "late_events": late_events, "may_decide": may_decide,
+        "rows": rows, "page": page, "late_events": late_events, "late_escalations": late_escalations,
+        "may_decide": may_decide,
         "organizations": _organizations(user),
         "month": month.strftime("%Y-%m") if month else "", "undecided": undecided, "organization_id": organization_id,
         "nav": "breaches",

@@ -21,6 +21,15 @@ def queue_hint(key: str) -> str:
     return presentation.queue_hint(key)
 
 
+@register.filter
+def sees_escalations(user: object) -> bool:
+    """Whether the menu offers escalations: only to those the escalation pages would not answer 404."""
+    from otklik.accounts.models import User
+    from otklik.escalations.selectors import may_view
+
+    return isinstance(user, User) and may_view(user)
+
+
 @register.simple_tag
 def field_widget(bound: BoundField) -> SafeString:
     """A form field's widget; single selects are built here directly.
