@@ -65,13 +65,14 @@ class OK:
     def __init__(self, http: Http | None = None) -> None:
         self.http = http
 
-    def call(self, source: SourceSpec, method: str, **params: Any) -> Any:
+    def call(self, source: SourceSpec, method: str, patient: bool = True, **params: Any) -> Any:
         app_key, secret_key, access_token = credentials(source.token)
         signed = {key: str(value) for key, value in params.items() if value is not None}
         signed.update(method=method, application_key=app_key, format="json")
         signed["sig"] = signature(signed, access_token, secret_key)
         signed["access_token"] = access_token
-        http = self.http or Http(secrets=[access_token, secret_key, source.token], min_interval=0.2)
+        http = self.http or Http(secrets=[access_token, secret_key, source.token], min_interval=0.2,
+                                 max_inline_wait=5.0 if patient else 0.0)
         return http.call("POST", source.base_url, form=signed, check=_check)
 
     def pages(self, source: SourceSpec, cursor: dict[str, Any]) -> Iterator[Page]:
@@ -119,8 +120,9 @@ class OK:
                     break
 
     def reply(self, source: SourceSpec, thread: dict[str, Any], text: str) -> Reply:
-        got = self.call(source, REPLY_METHOD, discussionId=thread["topic_id"], discussionType="GROUP_TOPIC",
-                        text=text, reply_to_comment_id=thread.get("comment_id"), as_admin="true")
+        got = self.call(source, REPLY_METHOD, patient=False, discussionId=thread["topic_id"],
+                        discussionType="GROUP_TOPIC", text=text,
+                        reply_to_comment_id=thread.get("comment_id"), as_admin="true")
         comment_id = str(got.get("id") or got.get("comment_id") or got)
         return Reply(comment_id, _link(thread["group_id"], thread["topic_id"]))
 

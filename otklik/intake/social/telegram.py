@@ -41,8 +41,9 @@ class Telegram:
     def __init__(self, http: Http | None = None) -> None:
         self.http = http
 
-    def call(self, source: SourceSpec, method: str, body: dict[str, Any]) -> Any:
-        http = self.http or Http(secrets=[source.token], min_interval=0.05)
+    def call(self, source: SourceSpec, method: str, body: dict[str, Any], patient: bool = True) -> Any:
+        # Replies are not retried inline: the worker reschedules them after retry_after.
+        http = self.http or Http(secrets=[source.token], min_interval=0.05, max_inline_wait=5.0 if patient else 0.0)
         url = f"{source.base_url.rstrip('/')}/bot{source.token}/{method}"
         return http.call("POST", url, json_body=body, check=_check)
 
@@ -74,7 +75,7 @@ class Telegram:
         result = self.call(source, "sendMessage", {
             "chat_id": thread["chat_id"], "text": text,
             "reply_parameters": {"message_id": thread["message_id"], "allow_sending_without_reply": False},
-        })
+        }, patient=False)
         message_id = int(result["message_id"])
         return Reply(str(message_id), _link(thread.get("chat_username", ""), int(thread["chat_id"]), message_id))
 

@@ -58,15 +58,17 @@ class VK:
     def __init__(self, http: Http | None = None) -> None:
         self.http = http
 
-    def _http(self, source: SourceSpec) -> Http:
-        return self.http or Http(secrets=[source.token], min_interval=0.34)
+    def _http(self, source: SourceSpec, patient: bool) -> Http:
+        # A reply is never retried inline: the worker settles the record and comes back, so no
+        # worker sleeps while holding a claim.
+        return self.http or Http(secrets=[source.token], min_interval=0.34, max_inline_wait=5.0 if patient else 0.0)
 
-    def call(self, source: SourceSpec, method: str, **params: Any) -> Any:
+    def call(self, source: SourceSpec, method: str, patient: bool = True, **params: Any) -> Any:
         url = source.base_url.rstrip("/") + "/" + method
         form = {key: value for key, value in params.items() if value is not None}
         form.update(v=VERSION, access_token=source.token)
         # POST keeps the token and long texts out of the URL (and of any proxy's access log).
-        return self._http(source).call("POST", url, form=form, check=_check)
+        return self._http(source, patient).call("POST", url, form=form, check=_check)
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -149,7 +151,7 @@ class VK:
 
     def reply(self, source: SourceSpec, thread: dict[str, Any], text: str) -> Reply:
         owner, post_id = int(thread["owner_id"]), int(thread["post_id"])
-        response = self.call(source, "wall.createComment", owner_id=owner, post_id=post_id, message=text,
+        response = self.call(source, "wall.createComment", patient=False, owner_id=owner, post_id=post_id, message=text,
                              reply_to_comment=thread.get("comment_id"), from_group=_group_id(owner))
         comment_id = int(response["comment_id"])
         return Reply(str(comment_id), _link(owner, post_id, comment_id))
