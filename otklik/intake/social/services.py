@@ -22,6 +22,7 @@ from otklik.intake.social.base import Item, Reply
 from otklik.intake.social.models import (
     AnswerKind,
     AttemptState,
+    Network,
     Post,
     PostEvent,
     PostState,
@@ -36,6 +37,9 @@ DECIDABLE = (PostState.NEW, PostState.IGNORED, PostState.DUPLICATE)
 # A try still "being sent" after this long has died with its worker.
 SENDING_LEASE = dt.timedelta(minutes=10)
 MAX_BACKOFF = dt.timedelta(hours=1)
+# A refused reply waits at least this long, even when the network asks for a second: the next
+# pass of the worker, not a tight loop, tries it again.
+MIN_RETRY = dt.timedelta(seconds=30)
 
 
 class SocialError(AppealError):
@@ -217,8 +221,8 @@ def replies_plan(*, appeal_id: int, now: dt.datetime | None = None) -> list[int]
     returns the ids still to send. Running it twice plans nothing twice."""
     now = now or timezone.now()
     post = Post.objects.filter(appeal_id=appeal_id).select_related("appeal").first()
-    if post is None or post.appeal is None:
-        return []
+    if post is None or post.appeal is None or post.network == Network.FEED:
+        return []  # a news feed is read-only: its authors are answered elsewhere
     appeal = post.appeal
     events = AppealEvent.objects.filter(appeal_id=appeal_id, action__in=list(ANSWER_ACTIONS)).order_by("at", "id")
     planned = set(PublishAttempt.objects.filter(appeal_id=appeal_id).values_list("event_id", flat=True))
@@ -288,7 +292,7 @@ def attempt_settle(
             attempt.verify_first = uncertain
         else:
             backoff = min(dt.timedelta(minutes=2 ** min(attempt.tries, 6)), MAX_BACKOFF)
-            wait = dt.timedelta(seconds=retry_after) if retry_after is not None else backoff
+            wait = max(dt.timedelta(seconds=retry_after), MIN_RETRY) if retry_after is not None else backoff
             attempt.state, attempt.next_try_at, attempt.last_error = AttemptState.FAILED, now + wait, error[:2000]
             attempt.verify_first = uncertain
         attempt.save()
