@@ -23,6 +23,10 @@ SCHEDULE: list[tuple[str, dict[str, str], str]] = [
     ("otklik.escalations.tasks.catch_up", {"minute": "*/5"},
      "appeals a failed detection task left uncounted, within minutes (escalations are due in a day)"),
     ("otklik.intake.tasks.purge_abandoned_uploads", {"minute": "17"}, "files of forms never sent, within hours"),
+    ("otklik.intake.social.tasks.fetch_due", {"minute": "*"},
+     "each social source at its own interval (5 minutes by default): posts are answered within hours"),
+    ("otklik.intake.social.tasks.publish_due", {"minute": "*"},
+     "replies refused by a rate limit or lost with a worker go out at the next minute they are due"),
     ("otklik.participation.tasks.control_deadlines", {"minute": "*/5"},
      "late starts, finishes and results of discussions, votes and polls; notices a failed run left unmade"),
 ]
