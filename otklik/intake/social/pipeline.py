@@ -78,16 +78,39 @@ class Verdict:
     high_importance: bool = False
 
 
+BANDS = 4  # 64 bits in 4 bands of 16: texts within NEAR_BITS (< BANDS) share a band exactly
+
+
 @dataclass
 class Recent:
-    """Fingerprints of posts already kept, for duplicates across batches and within one."""
+    """Fingerprints of posts already kept, for duplicates across batches and within one. Near
+    duplicates are looked up by band (pigeonhole), not by scanning every recent post."""
 
     exact: dict[str, int] = field(default_factory=dict)
-    near: list[tuple[int, int]] = field(default_factory=list)  # (simhash, post id)
+    bands: list[dict[int, list[tuple[int, int]]]] = field(default_factory=lambda: [{} for _ in range(BANDS)])
+    parent: Recent | None = None
 
     def add(self, post_id: int, fp: str, sh: int) -> None:
         self.exact.setdefault(fp, post_id)
-        self.near.append((sh, post_id))
+        for band, index in enumerate(self.bands):
+            index.setdefault(sh >> (16 * band) & 0xFFFF, []).append((sh, post_id))
+
+    def find_exact(self, fp: str) -> int | None:
+        found = self.exact.get(fp)
+        if found is None and self.parent is not None:
+            return self.parent.find_exact(fp)
+        return found
+
+    def find_near(self, sh: int) -> int | None:
+        for band, index in enumerate(self.bands):
+            for other, post_id in index.get(sh >> (16 * band) & 0xFFFF, ()):
+                if distance(other, sh) <= NEAR_BITS:
+                    return post_id
+        return self.parent.find_near(sh) if self.parent is not None else None
+
+    def layer(self) -> Recent:
+        """A layer for one page: found here first, then below; dropped if the page is not stored."""
+        return Recent(parent=self)
 
 
 class Pipeline:
@@ -113,14 +136,16 @@ class Pipeline:
               source_organization: Organization | None) -> Verdict:
         normalized = normalize(text)
         verdict = Verdict(normalized=normalized, fingerprint=fingerprint(normalized), simhash=simhash(normalized))
-        if normalized and verdict.fingerprint in recent.exact:
-            verdict.duplicate_of = recent.exact[verdict.fingerprint]
-            return verdict
+        if normalized:
+            exact = recent.find_exact(verdict.fingerprint)
+            if exact is not None:
+                verdict.duplicate_of = exact
+                return verdict
         if len(normalized.split()) >= 4:
-            for other, post_id in recent.near:
-                if distance(other, verdict.simhash) <= NEAR_BITS:
-                    verdict.duplicate_of, verdict.near = post_id, True
-                    return verdict
+            near = recent.find_near(verdict.simhash)
+            if near is not None:
+                verdict.duplicate_of, verdict.near = near, True
+                return verdict
         words = set(normalized.split())
         verdict.is_problem = len(words & self.problem_words) >= MIN_PROBLEM_WORDS
         verdict.high_importance = bool(words & HIGH_IMPORTANCE_LEMMAS)

@@ -88,3 +88,8 @@ def appeals_to_plan(*, now: dt.datetime | None = None) -> list[int]:
                                         appeal__social_post__isnull=False)
     planned = set(PublishAttempt.objects.values_list("event_id", flat=True))
     return sorted({appeal_id for pk, appeal_id in events.values_list("pk", "appeal_id") if pk not in planned})
+
+
+def source_health() -> list[Source]:
+    """Every source with its last run, error and pause, for the moderators' page (tokens masked)."""
+    return list(Source.objects.select_related("territory", "organization").order_by("network", "name"))

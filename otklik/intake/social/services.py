@@ -75,15 +75,20 @@ def posts_store(
         known = set(Post.objects.filter(network=source.network, external_id__in=ids).values_list("external_id",
                                                                                                    flat=True))
         fresh: list[tuple[Post, str, int]] = []
+        # Posts of this page are compared with each other before they have ids: a negative id
+        # -(n + 1) stands for the page's n-th new post and is resolved after the insert.
+        page_recent = recent.layer()
+        pending: list[tuple[Post, int]] = []
         seen_in_page: set[str] = set()
         for item in items:
             if item.external_id in known or item.external_id in seen_in_page:
                 result.known += 1
                 continue
             seen_in_page.add(item.external_id)
-            verdict = pipeline.judge(item.text, recent, source_territory=source.territory,
+            verdict = pipeline.judge(item.text, page_recent, source_territory=source.territory,
                                      source_organization=source.organization)
-            if verdict.duplicate_of is not None:
+            duplicate_of = verdict.duplicate_of
+            if duplicate_of is not None:
                 state = PostState.DUPLICATE
                 result.duplicates += 1
             elif not (verdict.is_problem and verdict.in_territory):
@@ -97,16 +102,26 @@ def posts_store(
                 url=item.url[:1000], author=item.author[:255], author_id=item.author_id[:64],
                 text=item.text.replace("\x00", ""), posted_at=item.posted_at, fetched_at=now, raw=item.raw,
                 normalized=verdict.normalized, fingerprint=verdict.fingerprint, simhash=verdict.simhash, state=state,
-                duplicate_of_id=verdict.duplicate_of, is_problem=verdict.is_problem,
+                duplicate_of_id=duplicate_of if duplicate_of is not None and duplicate_of > 0 else None,
+                is_problem=verdict.is_problem,
                 in_territory=verdict.in_territory, suggested_category_id=verdict.category_id,
                 suggested_territory_id=verdict.territory_id, suggested_organization_id=verdict.organization_id,
                 suggested_high_importance=verdict.high_importance,
             )
+            if duplicate_of is not None and duplicate_of < 0:
+                pending.append((post, -duplicate_of - 1))
+            if state != PostState.DUPLICATE:
+                page_recent.add(-len(fresh) - 1, verdict.fingerprint, verdict.simhash)
             fresh.append((post, verdict.fingerprint, verdict.simhash))
         Post.objects.bulk_create([post for post, _fp, _sh in fresh])
-        for post, fp, sh in fresh:
+        for post, _fp, _sh in fresh:
             if post.pk is None:  # a backend that does not return ids: read them back
                 post.pk = Post.objects.only("pk").get(network=post.network, external_id=post.external_id).pk
+        for post, index in pending:
+            post.duplicate_of_id = fresh[index][0].pk
+        if pending:
+            Post.objects.bulk_update([post for post, _index in pending], ["duplicate_of"])
+        for post, fp, sh in fresh:
             if post.state != PostState.DUPLICATE:
                 recent.add(post.pk, fp, sh)
         if cursor is not None:
@@ -213,7 +228,8 @@ ANSWER_ACTIONS = {Action.PUBLISH: AnswerKind.FINAL, Action.INTERMEDIATE: AnswerK
 
 def reply_text(appeal: Appeal, answer: str, marker: str) -> str:
     body = appeal.answer_text if answer == AnswerKind.FINAL else appeal.intermediate_text
-    return f"{body.strip()}\n\n{_('Message No. %(marker)s') % {'marker': marker}}"
+    signature = _("Message No. %(marker)s") % {"marker": marker}
+    return body.strip() + "\n\n" + signature
 
 
 def replies_plan(*, appeal_id: int, now: dt.datetime | None = None) -> list[int]:

@@ -113,8 +113,10 @@ class SocialSources(Kind):
                     errors.add(row, "is_active", str(getattr(problem, "messages", [problem])[0]))
             if errors.in_row(row):
                 continue
-            values.update(network=network, kind=kind, target=target, api_base=api_base, token=token,
-                          territory=territory, organization=organization, is_active=is_active)
+            parsed = {"network": network, "kind": kind, "target": target, "api_base": api_base, "token": token,
+                      "territory": territory, "organization": organization, "is_active": is_active}
+            # A column the file does not have leaves the field as it is.
+            values.update({key: value for key, value in parsed.items() if row.has(key) or key in REQUIRED})
             changed = existing is None or token != "" or any(
                 getattr(existing, key) != value for key, value in values.items() if key != "token")
             plan.count("create" if existing is None else "update" if changed else "same")
