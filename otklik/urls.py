@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("otklik.portal.urls")),
     path("accounts/", include("otklik.portal.account_urls")),
     path("workspace/escalations/", include("otklik.escalations.urls")),
+    path("workspace/social/", include("otklik.intake.social.urls")),
     path("workspace/", include("otklik.workspace.urls")),
     path("open311/v2/", include("otklik.intake.urls")),
     path("reports/", include("otklik.reports.urls")),

@@ -30,6 +30,15 @@ def sees_escalations(user: object) -> bool:
     return isinstance(user, User) and may_view(user)
 
 
+@register.filter
+def sees_social_posts(user: object) -> bool:
+    """Whether the menu offers the social posts' queue: only to those who moderate posts."""
+    from otklik.accounts.models import User
+    from otklik.intake.social.selectors import moderates_posts
+
+    return isinstance(user, User) and moderates_posts(user)
+
+
 @register.simple_tag
 def field_widget(bound: BoundField) -> SafeString:
     """A form field's widget; single selects are built here directly.
