@@ -10,6 +10,7 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -18,6 +19,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from otklik.accounts.models import Membership, Role, User
+from otklik.core.middleware import unavailable_response
 
 
 def needs_two_factor(user: User) -> bool:
@@ -54,8 +56,12 @@ class TwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if (isinstance(user, User) and not _allowed_unverified(request.path) and needs_two_factor(user)
-                and not user.is_verified()):  # type: ignore[attr-defined]
+        try:  # the lazy user reads the session and the roles: the database
+            challenge = (isinstance(user, User) and not _allowed_unverified(request.path)
+                         and needs_two_factor(user) and not user.is_verified())  # type: ignore[attr-defined]
+        except (OperationalError, InterfaceError) as exc:
+            return unavailable_response(request, exc)
+        if challenge and isinstance(user, User):
             if request.path.startswith("/api/"):
                 return JsonResponse({"code": "two_factor_required", "field": None, "message": _(
                     "Confirm the sign-in with a code from the authenticator app first.")}, status=403)

@@ -27,14 +27,20 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        log.error("database unavailable: %s", type(exception).__name__)
-        message = _("The service is temporarily unavailable. Nothing you sent is lost if you saw no confirmation: "
-                    "please try again in a minute.")
-        response: HttpResponse
-        if request.path.startswith(API_PREFIXES):
-            response = JsonResponse({"code": "unavailable", "message": message, "field": None}, status=503)
-        else:
-            # Rendered without the request: context processors would touch the session, i.e. the database.
-            response = HttpResponse(render_to_string("unavailable.html", {"message": message}), status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return unavailable_response(request, exception)
+
+
+def unavailable_response(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The answer while the database is down; also for middleware that reads the database before the view
+    (Django turns a middleware's exception into a 500 before process_exception could see it)."""
+    log.error("database unavailable: %s", type(exception).__name__)
+    message = _("The service is temporarily unavailable. Nothing you sent is lost if you saw no confirmation: "
+                "please try again in a minute.")
+    response: HttpResponse
+    if request.path.startswith(API_PREFIXES):
+        response = JsonResponse({"code": "unavailable", "message": message, "field": None}, status=503)
+    else:
+        # Rendered without the request: context processors would touch the session, i.e. the database.
+        response = HttpResponse(render_to_string("unavailable.html", {"message": message}), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -11,17 +11,12 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from otklik.accounts.models import User
+from otklik.appeals.api import ErrorOut
 from otklik.escalations import selectors, services
 from otklik.escalations.models import Escalation
 from otklik.escalations.services import EscalationError
 
 router = Router(tags=["escalations"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
 
 
 class EscalationOut(Schema):
@@ -54,7 +49,7 @@ class ListQuery(Schema):
     active: bool | None = None
 
 
-class ReportIn(Schema):
+class EscalationReportIn(Schema):
     text: str | None = None
     send: bool = True
 
@@ -118,7 +113,7 @@ def acknowledge(request: HttpRequest, escalation_id: int) -> EscalationDetailOut
 
 @router.post("/{escalation_id}/report", response={200: EscalationDetailOut, 400: ErrorOut, 403: ErrorOut,
                                                    404: ErrorOut, 409: ErrorOut})
-def report(request: HttpRequest, escalation_id: int, payload: ReportIn) -> EscalationDetailOut:
+def report(request: HttpRequest, escalation_id: int, payload: EscalationReportIn) -> EscalationDetailOut:
     user = _user(request)
     if payload.send:
         services.send_report(escalation_id=escalation_id, user=user, text=payload.text)

@@ -68,6 +68,10 @@ class Params:
     history_days: int = 56
     window_hours: int = 24
     cell_degrees: float = 0.02  # about 2 km
+    # A burst of a few hours at night is diluted in a 24-hour count; a short window finds it the same
+    # night. Its expectation is the day's share of those hours at the busiest time (peak × hours / 24).
+    short_hours: int = 3
+    short_peak: float = 3.0
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Params:
@@ -121,7 +125,7 @@ class Decision:
 class KeyState:
     """Rolling state of one (problem, place): daily counts and the last 24 hours' items."""
 
-    __slots__ = ("base_day", "day", "expected", "hist", "recent", "threshold")
+    __slots__ = ("base_day", "day", "expected", "hist", "recent", "short", "short_threshold", "threshold")
 
     def __init__(self, size: int) -> None:
         self.day = -1
@@ -129,6 +133,8 @@ class KeyState:
         self.recent: deque[tuple[float, Any]] = deque()
         self.base_day = -1
         self.threshold = 0  # 0: not enough history for a spike
+        self.short: deque[float] = deque()  # times of the items of the last ``short_hours``
+        self.short_threshold = 0
         self.expected = 0.0
 
     def roll(self, day: int) -> None:
@@ -141,7 +147,8 @@ class KeyState:
 
     def to_json(self) -> dict[str, Any]:
         return {"day": self.day, "hist": self.hist, "recent": [list(pair) for pair in self.recent],
-                "base_day": self.base_day, "threshold": self.threshold, "expected": self.expected}
+                "base_day": self.base_day, "threshold": self.threshold, "expected": self.expected,
+                "short": list(self.short), "short_threshold": self.short_threshold}
 
     @classmethod
     def from_json(cls, data: dict[str, Any], size: int) -> KeyState:
@@ -153,6 +160,8 @@ class KeyState:
         state.base_day = int(data.get("base_day", -1))
         state.threshold = int(data.get("threshold", 0))
         state.expected = float(data.get("expected", 0.0))
+        state.short = deque(float(at) for at in data.get("short", []))
+        state.short_threshold = int(data.get("short_threshold", 0))
         return state
 
 
@@ -280,6 +289,10 @@ class Detector:
         while state.recent and state.recent[0][0] <= at - window:
             state.recent.popleft()
         state.recent.append((at, item.ref))
+        short_window = self.params.short_hours * 3600.0
+        while state.short and state.short[0] <= at - short_window:
+            state.short.popleft()
+        state.short.append(at)
 
         hit = None if item.significant else self.lexicon.match(item.text)
         if item.significant or hit is not None:
@@ -302,7 +315,7 @@ class Detector:
         if state.base_day != day:
             self._rebase(state, day)
         count = len(state.recent)
-        if state.threshold and count >= state.threshold:
+        if state.threshold and (count >= state.threshold or len(state.short) >= state.short_threshold):
             joined = self._absorbing(problem, place, item.created, same_place=False, same_day=day)
             refs = [ref for _at, ref in state.recent]
             first = dt.datetime.fromtimestamp(state.recent[0][0], tz=dt.UTC)
@@ -324,12 +337,14 @@ class Detector:
         state.base_day = day
         known = min(len(state.hist) - 1, day - (self.start_day if self.start_day is not None else day))
         if known < self.params.warmup_days:
-            state.threshold = 0
+            state.threshold = state.short_threshold = 0
             return
         past = state.hist[-1 - known:-1]
         expected, phi = baseline(past, (7, 1), self.params)
         state.expected = expected
         state.threshold = threshold(expected, phi, self.params)
+        short = expected * self.params.short_peak * self.params.short_hours / 24
+        state.short_threshold = threshold(short, phi, self.params)
 
     def _absorbing(self, problem: str, place: str, at: dt.datetime, *, same_place: bool,
                    same_day: int | None = None) -> Escalation | None:

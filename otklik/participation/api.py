@@ -61,7 +61,7 @@ class EventItemOut(Schema):
     results_due_on: dt.date
 
 
-class EventOut(EventItemOut):
+class ParticipationEventOut(EventItemOut):
     description: str
     territories: list[str]
     min_age: int | None
@@ -142,7 +142,7 @@ def event_list(request: HttpRequest, kind: str | None = None) -> list[dict[str, 
     return [_item(e) for e in selectors.public_events(kind=kind if kind in Kind.values else None)[:200]]
 
 
-@router.get("/events/{event_id}", response={200: EventOut, 404: ErrorOut}, auth=None, summary="One event")
+@router.get("/events/{event_id}", response={200: ParticipationEventOut, 404: ErrorOut}, auth=None, summary="One event")
 def event_detail(request: HttpRequest, event_id: int) -> dict[str, Any]:
     event = selectors.public_event(event_id)
     if event is None:

@@ -38,6 +38,15 @@ def test_a_burst_in_one_district_opens_exactly_one_escalation_that_absorbs_later
     assert esc.items >= esc.count >= detector.params.min_count
 
 
+def test_a_short_night_burst_on_a_busy_key_is_found_the_same_night():
+    # About 17 a day usual for this key: 25 in three hours at night are diluted in a 24-hour count.
+    burst = Burst(start=_at(80, 23), hours=3, count=25, category="Экология", district="Промышленный")
+    items = stream(start=START, days=90, daily=330, seed=5, bursts=(burst,))
+    (esc,) = Detector().feed_all(items)
+    assert (esc.category, esc.territory) == ("Экология", "Промышленный")
+    assert esc.opened_at <= burst.start + dt.timedelta(hours=3)
+
+
 def test_three_messages_where_one_is_usual_are_not_a_spike():
     expected, phi = baseline([1] * 28, (7, 1), Params())
     assert threshold(expected, phi, Params()) > 3

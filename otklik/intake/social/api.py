@@ -66,7 +66,7 @@ class AcceptIn(Schema):
     high_importance: bool | None = None
 
 
-class RejectIn(Schema):
+class PostRejectIn(Schema):
     reason: str
 
 
@@ -127,7 +127,7 @@ def accept_post(request: HttpRequest, post_id: int, payload: AcceptIn) -> PostOu
 
 @router.post("/posts/{post_id}/reject", response={200: PostOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut,
                                                    409: ErrorOut})
-def reject_post(request: HttpRequest, post_id: int, payload: RejectIn) -> PostOut:
+def reject_post(request: HttpRequest, post_id: int, payload: PostRejectIn) -> PostOut:
     user = _staff(request)
     if selectors.post_for_user(user, post_id) is None:
         raise SocialError("not_found", _("Post not found."), status=404)
