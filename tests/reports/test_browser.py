@@ -40,7 +40,7 @@ def test_a_coordinator_reads_the_dashboard_and_makes_a_report(rworld, page, scre
     login(page, "regional")
     page.goto(f"/reports/?date_from={last_month:%Y-%m-%d}&date_to={now:%Y-%m-%d}")
     assert not english_words(page), english_words(page)
-    page.wait_for_function("document.querySelectorAll('canvas').length === 5 && "
+    page.wait_for_function("() => document.querySelectorAll('canvas').length === 5 && "
                            "[...document.querySelectorAll('canvas')].every(c => c.width > 0)")
     assert page.locator("[data-kpi=received]").inner_text() == "7"
     # Chart.js really drew: the organisations chart has coloured pixels.
