@@ -91,7 +91,7 @@ def live(args: argparse.Namespace) -> None:
     from otklik.escalations.models import DetectedAppeal
     from otklik.registry.models import Category, Territory
 
-    category, _ = Category.objects.get_or_create(name="Бенчмарк эскалаций", defaults={"days": 30})
+    category, _ = Category.objects.get_or_create(name="Бенчмарк эскалаций", defaults={"code": "bench-esc"})
     territories = [Territory.objects.get_or_create(name=f"Бенчмарк район {n}")[0] for n in range(6)]
     texts = ("Яма на дороге у дома 5", "Не вывозят мусор", "Нет света в подъезде", "Сломана скамейка")
     now = timezone.now()
