@@ -353,12 +353,15 @@ def appeal_accept(
     user: User | None = None,
     system: bool = False,
     organization_id: int | None = None,
+    payload: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
 ) -> Appeal:
-    """Accept a message after moderation and route it: to ``organization_id`` or by the routing table."""
+    """Accept a message after moderation and route it: to ``organization_id`` or by the routing table.
+    ``payload`` adds details to the event (automatic routing records that it was automatic and how sure)."""
 
     def body(ctx: Context) -> None:
         appeal = ctx.appeal
+        ctx.payload.update(payload or {})
         if organization_id is not None:
             organization = Organization.objects.filter(pk=organization_id).first()
         elif appeal.category is not None:
