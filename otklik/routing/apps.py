@@ -1,8 +1,23 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+
+def on_appeal_event(sender: Any, appeal_id: int, actions: list[str], **kwargs: Any) -> None:
+    # A message enters moderation when it is registered: the moment automatic routing may decide.
+    if "register" in actions:
+        from otklik.routing.tasks import route_automatically
+
+        route_automatically.enqueue(appeal_id)
 
 
 class RoutingConfig(AppConfig):
     name = "otklik.routing"
     label = "routing"
     verbose_name = _("Routing")
+
+    def ready(self) -> None:
+        from otklik.appeals.signals import event_recorded
+
+        event_recorded.connect(on_appeal_event, dispatch_uid="routing.on_appeal_event")

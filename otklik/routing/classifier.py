@@ -37,7 +37,8 @@ CHAR_NGRAMS = (2, 5)
 WORD_NGRAMS = (1, 2)
 TERRITORY_PREFIX = "территория="
 MAX_CHARS = 3000
-CHAR_CACHE_SIZE = 200_000  # a long letter decides by its beginning; the tail only costs time
+CHAR_CACHE_SIZE = 200_000
+UNCALIBRATED_SLOPE = 3.0  # a long letter decides by its beginning; the tail only costs time
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,9 @@ class TextClassifier:
 
     c: float = 0.5
     calibration_folds: int = 3
+    # A cold start from a few keywords per category has nothing to calibrate against (every held-out
+    # keyword is unseen): its confidence is then only a monotone squash of the SVM's scores, a ranking.
+    calibrate: bool = True
     min_df: int = 1
     labels: list[str] = field(default_factory=list)
     trained_on: int = 0
@@ -131,7 +135,7 @@ class TextClassifier:
         # every fold: a label rarer than the folds (a new category, a test one) is repeated until it does.
         # Its few examples then also calibrate themselves, which only makes that rare label look surer.
         y_list = list(labels)
-        for label, count in counts.items():
+        for label, count in counts.items() if self.calibrate else ():
             if count < self.calibration_folds:
                 rows = [i for i, value in enumerate(labels) if value == label]
                 for k in range(self.calibration_folds - count):
@@ -141,19 +145,30 @@ class TextClassifier:
                     y_list.append(label)
         with threadpool_limits(limits=1):
             x = sparse.hstack([word_vec.fit_transform(words), char_vec.fit_transform(chars)]).tocsr()
-            model = CalibratedClassifierCV(
-                LinearSVC(C=self.c, class_weight="balanced", max_iter=5000),
-                method="sigmoid", cv=self.calibration_folds, ensemble=False, n_jobs=1,
-            )
+            svm = LinearSVC(C=self.c, class_weight="balanced", max_iter=5000)
+            model: CalibratedClassifierCV | LinearSVC = svm
+            if self.calibrate:
+                model = CalibratedClassifierCV(
+                    svm, method="sigmoid", cv=self.calibration_folds, ensemble=False, n_jobs=1
+                )
             model.fit(x, np.asarray(y_list))
         self._fold(word_vec, char_vec, model)
         self.trained_on = len(texts)
         return self
 
-    def _fold(self, word_vec: TfidfVectorizer, char_vec: TfidfVectorizer, model: CalibratedClassifierCV) -> None:
+    def _fold(
+        self, word_vec: TfidfVectorizer, char_vec: TfidfVectorizer, model: CalibratedClassifierCV | LinearSVC
+    ) -> None:
         self._sklearn = (word_vec, char_vec, model)
-        calibrated = model.calibrated_classifiers_[0]
-        svm = calibrated.estimator
+        if isinstance(model, CalibratedClassifierCV):
+            calibrated = model.calibrated_classifiers_[0]
+            svm = calibrated.estimator
+            slopes = [c.a_ for c in calibrated.calibrators]
+            shifts = [c.b_ for c in calibrated.calibrators]
+        else:
+            svm = model
+            slopes = [-UNCALIBRATED_SLOPE] * len(svm.coef_)
+            shifts = [0.0] * len(svm.coef_)
         self.labels = [str(label) for label in model.classes_]
         self._word_vocab = {str(k): int(v) for k, v in word_vec.vocabulary_.items()}
         offset = len(self._word_vocab)
@@ -165,11 +180,8 @@ class TextClassifier:
             coef = np.vstack([-coef[0], coef[0]])
             intercept = np.array([-intercept[0], intercept[0]])
             # Calibration of a binary model is one sigmoid over the second label's score.
-            self._cal_a = np.array([calibrated.calibrators[0].a_], dtype=np.float64)
-            self._cal_b = np.array([calibrated.calibrators[0].b_], dtype=np.float64)
-        else:
-            self._cal_a = np.array([c.a_ for c in calibrated.calibrators], dtype=np.float64)
-            self._cal_b = np.array([c.b_ for c in calibrated.calibrators], dtype=np.float64)
+        self._cal_a = np.array(slopes, dtype=np.float64)
+        self._cal_b = np.array(shifts, dtype=np.float64)
         # Dense (features × labels): one message touches about a thousand rows, gathered in one step.
         self._coef = np.ascontiguousarray(coef.T)
         self._intercept = intercept

@@ -1,0 +1,75 @@
+"""Routing's stored state: the region's routing settings and the versions of the trained models."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RoutingSettings(models.Model):
+    """The region's numbers for routing (one row): when a suggestion may decide without a moderator."""
+
+    auto_route = models.BooleanField(
+        _("route automatically when sure"), default=False,
+        help_text=_("Messages whose category and organisation are both suggested with at least the threshold "
+                    "confidence are accepted and routed without a moderator; the event says it was automatic."))
+    auto_route_threshold = models.FloatField(
+        _("confidence needed to route automatically"), default=0.9,
+        help_text=_("Between 0.5 and 1. A calibrated 0.9 is right nine times in ten."))
+    min_training_appeals = models.PositiveIntegerField(
+        _("decided appeals needed to train on history"), default=200,
+        help_text=_("Below this, suggestions come from the categories' keywords (and never route automatically)."))
+    similar_window_days = models.PositiveSmallIntegerField(
+        _("similar appeals: look back this many days"), default=30)
+
+    class Meta:
+        verbose_name = _("routing settings")
+        verbose_name_plural = _("routing settings")
+
+    def __str__(self) -> str:
+        return str(_("Routing settings"))
+
+
+class RoutingModel(models.Model):
+    """One trained version of a routing classifier: its file, what it was trained on and how well it did.
+
+    Exactly one version per target is active; activating another (in admin) rolls back or forward.
+    """
+
+    class Target(models.TextChoices):
+        CATEGORY = "category", _("category")
+        ORGANIZATION = "organization", _("organisation")
+
+    class Source(models.TextChoices):
+        HISTORY = "history", _("decided appeals")
+        KEYWORDS = "keywords", _("category keywords (cold start)")
+
+    target = models.CharField(_("predicts"), max_length=16, choices=Target.choices)
+    version = models.PositiveIntegerField(_("version"))
+    source = models.CharField(_("trained on"), max_length=16, choices=Source.choices)
+    file = models.FileField(_("model file"), upload_to="routing/")
+    sha256 = models.CharField(_("file checksum"), max_length=64)
+    is_active = models.BooleanField(_("active"), default=False)
+    trained_at = models.DateTimeField(_("trained at"))
+    trained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("trained by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    examples = models.PositiveIntegerField(_("training examples"), default=0)
+    labels = models.PositiveIntegerField(_("labels"), default=0)
+    metrics = models.JSONField(_("metrics on held-out appeals"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("routing model")
+        verbose_name_plural = _("routing models")
+        ordering = ("target", "-version")
+        constraints = [
+            models.UniqueConstraint(fields=("target", "version"), name="routing_model_version_unique"),
+            models.UniqueConstraint(
+                fields=("target",), condition=models.Q(is_active=True), name="routing_model_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_target_display()} v{self.version}"

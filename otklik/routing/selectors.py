@@ -1,0 +1,197 @@
+"""Routing's reads: the settings, the decided appeals to learn from, the active models, an appeal's
+suggestions and how often automatic routing was later corrected.
+
+``suggestions`` takes an appeal the caller already holds through ``appeals.selectors.appeal_for_user``
+(the one place that scopes staff reads); the dashboard figure is scoped by the same selector.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from threading import Lock
+
+from django.core.files.storage import default_storage
+from django.db.models import Exists, OuterRef
+
+from otklik.accounts.models import User
+from otklik.appeals.lifecycle import Action, State
+from otklik.appeals.models import Appeal, AppealEvent
+from otklik.appeals.selectors import visible_appeals
+from otklik.registry.models import Category, Organization, Territory
+from otklik.registry.selectors import route_organization
+from otklik.routing.classifier import TextClassifier
+from otklik.routing.models import RoutingModel, RoutingSettings
+from otklik.routing.training import Example, organization_source
+
+# Past these states the organisation has taken the appeal: the moderator's routing, corrected by any
+# redirect or re-classification, is final, and the appeal can teach the models.
+DECIDED_STATES = (State.EXECUTION, State.POSTPONED, State.APPROVAL, State.APPROVED, State.ANSWERED, State.CLOSED)
+# What undoes an automatic routing: the organisation sends it on, or back to the moderator.
+CORRECTIONS = (Action.REDIRECT, Action.RETURN_TO_MODERATION, Action.ROUTE)
+TOP = 3
+
+
+def routing_settings() -> RoutingSettings:
+    row = RoutingSettings.objects.order_by("pk").first()
+    return row if row is not None else RoutingSettings()
+
+
+def decided_examples() -> list[Example]:
+    rows = (
+        Appeal.objects.filter(state__in=DECIDED_STATES, category__isnull=False, organization__isnull=False,
+                              duplicate_of__isnull=True)
+        .order_by("pk")
+        .values_list("text", "category_id", "organization_id", "territory_id")
+    )
+    return [Example(text, str(c), str(o), str(t) if t else None) for text, c, o, t in rows.iterator()]
+
+
+def keyword_categories() -> list[tuple[str, str, str]]:
+    return [(str(pk), name, keywords) for pk, name, keywords in
+            Category.objects.filter(is_active=True).values_list("pk", "name", "keywords")]
+
+
+def table_organization(category_id: str, territory_id: str | None) -> str | None:
+    """The routing table as the training module asks it (ids as strings)."""
+    category = Category.objects.filter(pk=int(category_id)).first()
+    if category is None:
+        return None
+    territory = Territory.objects.filter(pk=int(territory_id)).first() if territory_id else None
+    organization = route_organization(category=category, territory=territory)
+    return str(organization.pk) if organization else None
+
+
+def next_version(target: str) -> int:
+    last = RoutingModel.objects.filter(target=target).order_by("-version").values_list("version", flat=True).first()
+    return (last or 0) + 1
+
+
+_loaded: dict[int, TextClassifier] = {}
+_lock = Lock()
+
+
+def active_model(target: str) -> tuple[RoutingModel, TextClassifier] | None:
+    """The active version and its classifier, read from its file once per process and version.
+
+    Every process asks the database which version is active (one indexed row), so a rollback in admin
+    reaches all web processes and workers at their next suggestion.
+    """
+    row = RoutingModel.objects.filter(target=target, is_active=True).first()
+    if row is None:
+        return None
+    with _lock:
+        model = _loaded.get(row.pk)
+        if model is None:
+            with default_storage.open(row.file.name, "rb") as handle:
+                data = handle.read()
+            if hashlib.sha256(data).hexdigest() != row.sha256:
+                # A file that is not the one trained is never unpickled.
+                return None
+            model = TextClassifier.loads(data)
+            _loaded.clear()  # old versions are dropped; a process keeps at most the active pair
+            _loaded[row.pk] = model
+    return row, model
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: int
+    name: str
+    confidence: float
+    because: tuple[str, ...] = ()
+
+
+@dataclass
+class Suggestions:
+    categories: list[Choice] = field(default_factory=list)
+    organizations: list[Choice] = field(default_factory=list)
+    territory: str = ""
+    # «table» (the routing table over the predicted categories) or «model» (learned, measured better)
+    organization_source: str = "table"
+    category_version: RoutingModel | None = None
+    organization_version: RoutingModel | None = None
+
+    @property
+    def from_history(self) -> bool:
+        version = self.category_version
+        return version is not None and version.source == RoutingModel.Source.HISTORY
+
+    def automatic_choice(self, threshold: float) -> tuple[Choice, Choice] | None:
+        """The (category, organisation) pair sure enough to decide without a moderator, if any."""
+        if not self.from_history or not self.categories or not self.organizations:
+            return None
+        category, organization = self.categories[0], self.organizations[0]
+        if category.confidence >= threshold and organization.confidence >= threshold:
+            return category, organization
+        return None
+
+
+def suggestions(appeal: Appeal) -> Suggestions:
+    """Top categories and organisations for the appeal, with confidence and the words that weighed most."""
+    result = Suggestions(territory=appeal.territory.name if appeal.territory_id and appeal.territory else "")
+    loaded = active_model(RoutingModel.Target.CATEGORY)
+    if loaded is None:
+        return result
+    row, model = loaded
+    result.category_version = row
+    territory_key = str(appeal.territory_id) if appeal.territory_id else None
+    ranked = model.suggest(appeal.text, top=len(model.labels))
+    names = Category.objects.in_bulk([int(s.label) for s in ranked[:TOP]])
+    result.categories = [
+        Choice(int(s.label), names[int(s.label)].name, s.confidence, s.because)
+        for s in ranked[:TOP] if int(s.label) in names
+    ]
+    organization_model = active_model(RoutingModel.Target.ORGANIZATION)
+    if organization_model is not None and organization_source(organization_model[0].metrics.get("organization", {})) \
+            == "model":
+        org_row, org_model = organization_model
+        result.organization_source = "model"
+        result.organization_version = org_row
+        found = org_model.suggest(appeal.text, territory_key, top=TOP)
+        orgs = Organization.objects.in_bulk([int(s.label) for s in found])
+        result.organizations = [
+            Choice(int(s.label), orgs[int(s.label)].name, s.confidence, s.because)
+            for s in found if int(s.label) in orgs
+        ]
+        return result
+    # The table: each likely category sends its probability to the organisation that handles it here.
+    categories = Category.objects.in_bulk([int(s.label) for s in ranked if s.confidence >= 0.01])
+    mass: dict[int, float] = {}
+    reasons: dict[int, tuple[str, ...]] = {}
+    organizations: dict[int, Organization] = {}
+    for s in ranked:
+        category = categories.get(int(s.label))
+        if category is None:
+            continue
+        organization = route_organization(category=category, territory=appeal.territory)
+        if organization is None:
+            continue
+        organizations[organization.pk] = organization
+        mass[organization.pk] = mass.get(organization.pk, 0.0) + s.confidence
+        reasons.setdefault(organization.pk, (category.name,))
+    order = sorted(mass, key=lambda pk: -mass[pk])[:TOP]
+    result.organizations = [Choice(pk, organizations[pk].name, mass[pk], reasons[pk]) for pk in order]
+    return result
+
+
+@dataclass(frozen=True)
+class AutomaticFigures:
+    routed: int
+    corrected: int
+
+    @property
+    def accuracy(self) -> float | None:
+        return (self.routed - self.corrected) / self.routed if self.routed else None
+
+
+def automatic_routing_figures(user: User) -> AutomaticFigures:
+    """Of the automatic routings on appeals the user can see, how many were later redirected or re-routed."""
+    automatic = AppealEvent.objects.filter(
+        appeal__in=visible_appeals(user), action=Action.ACCEPT, payload__automatic=True
+    )
+    later = AppealEvent.objects.filter(appeal_id=OuterRef("appeal_id"), at__gte=OuterRef("at"),
+                                       action__in=CORRECTIONS).exclude(pk=OuterRef("pk"))
+    routed = automatic.count()
+    corrected = automatic.filter(Exists(later)).count()
+    return AutomaticFigures(routed=routed, corrected=corrected)

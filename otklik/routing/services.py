@@ -1,0 +1,138 @@
+"""Routing's writes: training and storing model versions, choosing the active one, routing automatically.
+
+Automatic routing goes through ``appeals.services.appeal_accept`` as the system, so the lifecycle, the
+deadlines and the notices are the same as for a moderator's decision; the event's payload says it was
+automatic, with the confidence and the model versions that decided.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from otklik.accounts.models import User
+from otklik.appeals.lifecycle import State
+from otklik.appeals.models import Appeal
+from otklik.appeals.services import AppealError, appeal_accept
+from otklik.routing import selectors
+from otklik.routing.classifier import TextClassifier
+from otklik.routing.models import RoutingModel
+from otklik.routing.training import keyword_examples, train
+
+log = logging.getLogger(__name__)
+
+
+def _store(
+    *, target: str, source: str, model: TextClassifier, metrics: dict[str, Any], user: User | None,
+    now: dt.datetime,
+) -> RoutingModel:
+    data = model.dumps()
+    version = selectors.next_version(target)
+    row = RoutingModel(
+        target=target, version=version, source=source, sha256=hashlib.sha256(data).hexdigest(), trained_at=now,
+        trained_by=user, examples=model.trained_on, labels=len(model.labels), metrics=metrics,
+    )
+    row.file.save(f"{target}-v{version}.bin", ContentFile(data), save=False)
+    row.save()
+    return row
+
+
+def _better_or_first(row: RoutingModel) -> bool:
+    """A new version replaces the active one unless it measured worse by more than a point of accuracy."""
+    active = RoutingModel.objects.filter(target=row.target, is_active=True).first()
+    if active is None:
+        return True
+    if row.source == RoutingModel.Source.HISTORY and active.source == RoutingModel.Source.KEYWORDS:
+        return True
+    if row.source == RoutingModel.Source.KEYWORDS and active.source == RoutingModel.Source.HISTORY:
+        return False
+    new = row.metrics.get(row.target, {}).get("accuracy")
+    old = active.metrics.get(active.target, {}).get("accuracy")
+    return new is None or old is None or new >= old - 0.01
+
+
+def routing_model_activate(*, model_id: int, user: User | None = None) -> RoutingModel:
+    """Make this version the active one of its target (a rollback when it is older)."""
+    with transaction.atomic():
+        row = RoutingModel.objects.select_for_update().get(pk=model_id)
+        RoutingModel.objects.filter(target=row.target, is_active=True).exclude(pk=row.pk).update(is_active=False)
+        row.is_active = True
+        row.save(update_fields=["is_active"])
+    log.info("routing model %s activated by %s", row, user.pk if user else "system")
+    return row
+
+
+def routing_models_train(*, user: User | None = None, now: dt.datetime | None = None) -> list[RoutingModel]:
+    """Train new versions from the decided appeals, or from the categories' keywords when history is short.
+
+    Each new version is activated unless it measured worse than the active one (then it is kept for the
+    record and can be activated by hand).
+    """
+    now = now or timezone.now()
+    settings_row = selectors.routing_settings()
+    examples = selectors.decided_examples()
+    rows: list[RoutingModel] = []
+    if len(examples) >= settings_row.min_training_appeals and len({e.category for e in examples}) >= 2:
+        trained = train(examples, selectors.table_organization)
+        rows.append(_store(target=RoutingModel.Target.CATEGORY, source=RoutingModel.Source.HISTORY,
+                           model=trained.category, metrics=trained.metrics, user=user, now=now))
+        if trained.organization is not None:
+            rows.append(_store(target=RoutingModel.Target.ORGANIZATION, source=RoutingModel.Source.HISTORY,
+                               model=trained.organization, metrics=trained.metrics, user=user, now=now))
+    else:
+        texts, labels = keyword_examples(selectors.keyword_categories())
+        if len(set(labels)) < 2:
+            log.warning("routing: neither history nor category keywords to train on")
+            return []
+        model = TextClassifier(calibrate=False).fit(texts, labels)
+        rows.append(_store(target=RoutingModel.Target.CATEGORY, source=RoutingModel.Source.KEYWORDS,
+                           model=model, metrics={"history_examples": len(examples)}, user=user, now=now))
+    for row in rows:
+        if _better_or_first(row):
+            routing_model_activate(model_id=row.pk, user=user)
+    return rows
+
+
+def appeal_route_automatically(*, appeal_id: int, now: dt.datetime | None = None) -> Appeal | None:
+    """Accept and route a message in moderation when the region allows it and both suggestions are sure.
+
+    Only a model trained on this region's decisions decides; and only when it agrees with the category
+    the appeal already has (a citizen's choice, or none given), since re-classifying changes the answer
+    term and stays a moderator's decision.
+    """
+    settings_row = selectors.routing_settings()
+    if not settings_row.auto_route:
+        return None
+    appeal = Appeal.objects.select_related("territory").filter(pk=appeal_id, state=State.MODERATION).first()
+    if appeal is None or appeal.category_id is None:
+        return None
+    found = selectors.suggestions(appeal)
+    choice = found.automatic_choice(settings_row.auto_route_threshold)
+    if choice is None:
+        return None
+    category, organization = choice
+    if category.id != appeal.category_id:
+        return None
+    payload = {
+        "automatic": True,
+        "category_confidence": round(category.confidence, 4),
+        "organization_confidence": round(organization.confidence, 4),
+        "threshold": settings_row.auto_route_threshold,
+        "organization_source": found.organization_source,
+        "model_versions": {
+            "category": found.category_version.version if found.category_version else None,
+            "organization": found.organization_version.version if found.organization_version else None,
+        },
+    }
+    try:
+        return appeal_accept(appeal_id=appeal.pk, system=True, organization_id=organization.id, payload=payload,
+                             now=now)
+    except AppealError as error:  # taken by a moderator meanwhile, or the organisation closed
+        log.info("automatic routing of appeal %s skipped: %s", appeal.pk, error)
+        return None
