@@ -108,7 +108,6 @@ class Post(models.Model):
     raw = models.JSONField(_("raw payload"))
     normalized = models.TextField(_("normalised text"), blank=True)
     fingerprint = models.CharField(_("text fingerprint"), max_length=64, db_index=True, blank=True)
-    simhash = models.BigIntegerField(_("similarity hash"), default=0)
     state = models.CharField(_("state"), max_length=16, choices=PostState.choices, default=PostState.NEW,
                              db_index=True)
     duplicate_of = models.ForeignKey("self", verbose_name=_("duplicate of"), null=True, blank=True,

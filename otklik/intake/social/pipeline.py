@@ -2,7 +2,7 @@
 problem, is it ours → suggested category, territory, organisation and importance.
 
 Reference data (categories' keywords, the territories' names as a gazetteer, recent posts'
-fingerprints) is read once per batch, so a batch of posts costs text work, not queries.
+fingerprints and lemma sets) is read once per batch, so a batch of posts costs text work, not queries.
 """
 
 from __future__ import annotations
@@ -10,6 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Literal
+
+from datasketch import MinHash, MinHashLSH
 
 from otklik.registry.models import Category, Organization, Territory
 from otklik.registry.selectors import route_organization
@@ -33,7 +37,15 @@ _URGENT_WORDS = """
 дети школа больница скорая газ взрыв замерзать мороз
 """
 HIGH_IMPORTANCE_LEMMAS = frozenset(_URGENT_WORDS.split())
-NEAR_BITS = 3  # simhash distance up to which two texts are the same report reworded
+# A post is a near duplicate of a kept one when every content word of the shorter is in the longer (a
+# repost with a comment, a copy with prepositions changed) and their numbers (houses, routes) agree: one
+# word apart is often the street, and «фонари на Ленина» and «фонари на Мира» are two reports, not one.
+# Candidates come from MinHash LSH over the lemma sets; the overlap is then counted exactly.
+CANDIDATE_JACCARD = 0.5
+SHORT_WORD = 2  # prepositions and particles may differ
+PERMUTATIONS = 64
+SCHEME: Literal["affine32"] = "affine32"
+MIN_NEAR_WORDS = 4
 NEAR_WINDOW = dt.timedelta(days=3)
 MIN_PROBLEM_WORDS = 1
 
@@ -46,28 +58,41 @@ def fingerprint(normalized: str) -> str:
     return hashlib.sha256(normalized.encode()).hexdigest()
 
 
-def simhash(normalized: str) -> int:
-    """A 64-bit similarity hash over word pairs; stored signed (a database's BIGINT)."""
-    words = normalized.split()
-    features = [" ".join(words[i:i + 2]) for i in range(max(len(words) - 1, 1))] if words else []
-    weights = [0] * 64
-    for feature in features:
-        value = int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "big")
-        for bit in range(64):
-            weights[bit] += 1 if value >> bit & 1 else -1
-    result = sum(1 << bit for bit in range(64) if weights[bit] > 0)
-    return result - (1 << 64) if result >= 1 << 63 else result
+@cache
+def _permutations() -> Any:
+    return MinHash(num_perm=PERMUTATIONS, seed=1, scheme=SCHEME).permutations  # drawn once, not per post
 
 
-def distance(a: int, b: int) -> int:
-    return ((a ^ b) & ((1 << 64) - 1)).bit_count()
+def signature(words: frozenset[str]) -> MinHash:
+    sig = MinHash(num_perm=PERMUTATIONS, seed=1, permutations=_permutations(), scheme=SCHEME)
+    sig.update_batch([w.encode() for w in words])
+    return sig
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What two texts must share to be one report: the numbers, and the shorter's content words."""
+
+    content: frozenset[str]
+    numbers: frozenset[str]
+
+    @classmethod
+    def of(cls, words: frozenset[str]) -> Shape:
+        return cls(frozenset(w for w in words if len(w) > SHORT_WORD), frozenset(w for w in words if w.isdigit()))
+
+    def same_report(self, other: Shape) -> bool:
+        if self.numbers != other.numbers:
+            return False
+        if len(self.content) <= len(other.content):
+            return self.content <= other.content
+        return other.content <= self.content
 
 
 @dataclass
 class Verdict:
     normalized: str
     fingerprint: str
-    simhash: int
+    signature: MinHash | None = None
     duplicate_of: int | None = None
     near: bool = False
     is_problem: bool = False
@@ -78,22 +103,22 @@ class Verdict:
     high_importance: bool = False
 
 
-BANDS = 4  # 64 bits in 4 bands of 16: texts within NEAR_BITS (< BANDS) share a band exactly
-
-
 @dataclass
 class Recent:
-    """Fingerprints of posts already kept, for duplicates across batches and within one. Near
-    duplicates are looked up by band (pigeonhole), not by scanning every recent post."""
+    """Posts already kept, for duplicates across batches and within one: exact fingerprints, and
+    for near duplicates a MinHash LSH index whose candidates are confirmed by their real overlap."""
 
     exact: dict[str, int] = field(default_factory=dict)
-    bands: list[dict[int, list[tuple[int, int]]]] = field(default_factory=lambda: [{} for _ in range(BANDS)])
+    shapes: dict[int, Shape] = field(default_factory=dict)
+    lsh: MinHashLSH = field(default_factory=lambda: MinHashLSH(threshold=CANDIDATE_JACCARD, num_perm=PERMUTATIONS))
     parent: Recent | None = None
 
-    def add(self, post_id: int, fp: str, sh: int) -> None:
+    def add(self, post_id: int, fp: str, normalized: str, sig: MinHash | None = None) -> None:
         self.exact.setdefault(fp, post_id)
-        for band, index in enumerate(self.bands):
-            index.setdefault(sh >> (16 * band) & 0xFFFF, []).append((sh, post_id))
+        words = frozenset(normalized.split())
+        if len(words) >= MIN_NEAR_WORDS and post_id not in self.shapes:
+            self.shapes[post_id] = Shape.of(words)
+            self.lsh.insert(post_id, sig if sig is not None else signature(words))
 
     def find_exact(self, fp: str) -> int | None:
         found = self.exact.get(fp)
@@ -101,12 +126,11 @@ class Recent:
             return self.parent.find_exact(fp)
         return found
 
-    def find_near(self, sh: int) -> int | None:
-        for band, index in enumerate(self.bands):
-            for other, post_id in index.get(sh >> (16 * band) & 0xFFFF, ()):
-                if distance(other, sh) <= NEAR_BITS:
-                    return post_id
-        return self.parent.find_near(sh) if self.parent is not None else None
+    def find_near(self, shape: Shape, sig: MinHash) -> int | None:
+        matches = [post_id for post_id in self.lsh.query(sig) if shape.same_report(self.shapes[post_id])]
+        if matches:
+            return min(matches, key=lambda post_id: (post_id < 0, abs(post_id)))  # the earliest kept post
+        return self.parent.find_near(shape, sig) if self.parent is not None else None
 
     def layer(self) -> Recent:
         """A layer for one page: found here first, then below; dropped if the page is not stored."""
@@ -135,18 +159,19 @@ class Pipeline:
     def judge(self, text: str, recent: Recent, *, source_territory: Territory | None,
               source_organization: Organization | None) -> Verdict:
         normalized = normalize(text)
-        verdict = Verdict(normalized=normalized, fingerprint=fingerprint(normalized), simhash=simhash(normalized))
+        verdict = Verdict(normalized=normalized, fingerprint=fingerprint(normalized))
         if normalized:
             exact = recent.find_exact(verdict.fingerprint)
             if exact is not None:
                 verdict.duplicate_of = exact
                 return verdict
-        if len(normalized.split()) >= 4:
-            near = recent.find_near(verdict.simhash)
+        words = frozenset(normalized.split())
+        if len(words) >= MIN_NEAR_WORDS:
+            verdict.signature = signature(words)
+            near = recent.find_near(Shape.of(words), verdict.signature)
             if near is not None:
                 verdict.duplicate_of, verdict.near = near, True
                 return verdict
-        words = set(normalized.split())
         verdict.is_problem = len(words & self.problem_words) >= MIN_PROBLEM_WORDS
         verdict.high_importance = bool(words & HIGH_IMPORTANCE_LEMMAS)
         territory = next((t for names, t in self.territories if all(n in words for n in names)), None)

@@ -61,9 +61,9 @@ def recent_fingerprints(*, now: dt.datetime | None = None) -> Recent:
     now = now or timezone.now()
     recent = Recent()
     rows = (Post.objects.filter(fetched_at__gte=now - NEAR_WINDOW).exclude(state=PostState.DUPLICATE)
-            .order_by("id").values_list("pk", "fingerprint", "simhash"))
-    for pk, fp, sh in rows.iterator():
-        recent.add(pk, fp, sh)
+            .order_by("id").values_list("pk", "fingerprint", "normalized"))
+    for pk, fp, normalized in rows.iterator():
+        recent.add(pk, fp, normalized)
     return recent
 
 

@@ -29,7 +29,7 @@ from otklik.intake.social.models import (
     PublishAttempt,
     Source,
 )
-from otklik.intake.social.pipeline import Pipeline, Recent
+from otklik.intake.social.pipeline import Pipeline, Recent, Verdict
 from otklik.registry.models import Category, Organization, Territory
 
 MODERATING_ROLES = (Role.MODERATOR, Role.REGIONAL_COORDINATOR)
@@ -74,7 +74,7 @@ def posts_store(
         ids = [item.external_id for item in items]
         known = set(Post.objects.filter(network=source.network, external_id__in=ids).values_list("external_id",
                                                                                                    flat=True))
-        fresh: list[tuple[Post, str, int]] = []
+        fresh: list[tuple[Post, Verdict]] = []
         # Posts of this page are compared with each other before they have ids: a negative id
         # -(n + 1) stands for the page's n-th new post and is resolved after the insert.
         page_recent = recent.layer()
@@ -101,7 +101,7 @@ def posts_store(
                 source=source, network=source.network, external_id=item.external_id[:255], thread=item.thread,
                 url=item.url[:1000], author=item.author[:255], author_id=item.author_id[:64],
                 text=item.text.replace("\x00", ""), posted_at=item.posted_at, fetched_at=now, raw=item.raw,
-                normalized=verdict.normalized, fingerprint=verdict.fingerprint, simhash=verdict.simhash, state=state,
+                normalized=verdict.normalized, fingerprint=verdict.fingerprint, state=state,
                 duplicate_of_id=duplicate_of if duplicate_of is not None and duplicate_of > 0 else None,
                 is_problem=verdict.is_problem,
                 in_territory=verdict.in_territory, suggested_category_id=verdict.category_id,
@@ -111,19 +111,19 @@ def posts_store(
             if duplicate_of is not None and duplicate_of < 0:
                 pending.append((post, -duplicate_of - 1))
             if state != PostState.DUPLICATE:
-                page_recent.add(-len(fresh) - 1, verdict.fingerprint, verdict.simhash)
-            fresh.append((post, verdict.fingerprint, verdict.simhash))
-        Post.objects.bulk_create([post for post, _fp, _sh in fresh])
-        for post, _fp, _sh in fresh:
+                page_recent.add(-len(fresh) - 1, verdict.fingerprint, verdict.normalized, verdict.signature)
+            fresh.append((post, verdict))
+        Post.objects.bulk_create([post for post, _verdict in fresh])
+        for post, _verdict in fresh:
             if post.pk is None:  # a backend that does not return ids: read them back
                 post.pk = Post.objects.only("pk").get(network=post.network, external_id=post.external_id).pk
         for post, index in pending:
             post.duplicate_of_id = fresh[index][0].pk
         if pending:
             Post.objects.bulk_update([post for post, _index in pending], ["duplicate_of"])
-        for post, fp, sh in fresh:
+        for post, verdict in fresh:
             if post.state != PostState.DUPLICATE:
-                recent.add(post.pk, fp, sh)
+                recent.add(post.pk, verdict.fingerprint, verdict.normalized, verdict.signature)
         if cursor is not None:
             Source.objects.filter(pk=source.pk).update(cursor=cursor)
             source.cursor = cursor
