@@ -5,10 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 def on_appeal_event(sender: Any, appeal_id: int, actions: list[str], **kwargs: Any) -> None:
+    from otklik.routing.tasks import fingerprint_appeal, route_automatically
+
+    # Fingerprinted first, so that automatic routing and the card find the repeats of what came before.
+    if "submit" in actions:
+        fingerprint_appeal.enqueue(appeal_id)
     # A message enters moderation when it is registered: the moment automatic routing may decide.
     if "register" in actions:
-        from otklik.routing.tasks import route_automatically
-
         route_automatically.enqueue(appeal_id)
 
 

@@ -73,3 +73,34 @@ class RoutingModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_target_display()} v{self.version}"
+
+
+class Fingerprint(models.Model):
+    """What near-duplicate search keeps of an appeal's text: its exact hash and MinHash signature."""
+
+    appeal = models.OneToOneField(
+        "appeals.Appeal", verbose_name=_("appeal"), on_delete=models.CASCADE, related_name="fingerprint"
+    )
+    exact = models.CharField(_("normalised text hash"), max_length=64, db_index=True)
+    signature = models.JSONField(_("MinHash signature"), default=list)
+
+    class Meta:
+        verbose_name = _("text fingerprint")
+        verbose_name_plural = _("text fingerprints")
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}"
+
+
+class FingerprintBand(models.Model):
+    """One LSH band key of a fingerprint: appeals that share a key are candidates for near-copies."""
+
+    fingerprint = models.ForeignKey(Fingerprint, on_delete=models.CASCADE, related_name="bands")
+    key = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        verbose_name = _("fingerprint band")
+        verbose_name_plural = _("fingerprint bands")
+
+    def __str__(self) -> str:
+        return f"{self.fingerprint_id}:{self.key}"

@@ -7,21 +7,25 @@ suggestions and how often automatic routing was later corrected.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from threading import Lock
 
 from django.core.files.storage import default_storage
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
 
-from otklik.accounts.models import User
+from otklik.accounts.models import Role, User
+from otklik.accounts.permissions import capacities
 from otklik.appeals.lifecycle import Action, State
 from otklik.appeals.models import Appeal, AppealEvent
 from otklik.appeals.selectors import visible_appeals
 from otklik.registry.models import Category, Organization, Territory
 from otklik.registry.selectors import route_organization
+from otklik.routing import duplicates
 from otklik.routing.classifier import TextClassifier
-from otklik.routing.models import RoutingModel, RoutingSettings
+from otklik.routing.models import Fingerprint, FingerprintBand, RoutingModel, RoutingSettings
 from otklik.routing.training import Example, organization_source
 
 # Past these states the organisation has taken the appeal: the moderator's routing, corrected by any
@@ -30,6 +34,7 @@ DECIDED_STATES = (State.EXECUTION, State.POSTPONED, State.APPROVAL, State.APPROV
 # What undoes an automatic routing: the organisation sends it on, or back to the moderator.
 CORRECTIONS = (Action.REDIRECT, Action.RETURN_TO_MODERATION, Action.ROUTE)
 TOP = 3
+MODERATOR_ROLES = (Role.MODERATOR, Role.REGIONAL_COORDINATOR)
 
 
 def routing_settings() -> RoutingSettings:
@@ -195,3 +200,91 @@ def automatic_routing_figures(user: User) -> AutomaticFigures:
     routed = automatic.count()
     corrected = automatic.filter(Exists(later)).count()
     return AutomaticFigures(routed=routed, corrected=corrected)
+
+
+# --- near-duplicates -------------------------------------------------------------------------------
+
+SIMILAR_LIMIT = 5
+SAME_PLACE_CANDIDATES = 300
+
+
+@dataclass(frozen=True)
+class Similar:
+    appeal: Appeal
+    kind: str  # exact, near_copy, same_place
+    score: float
+
+    @property
+    def reason(self) -> str:
+        if self.kind == "exact":
+            return str(_("the same text"))
+        if self.kind == "near_copy":
+            return str(_("nearly the same text (%(share)d %% in common)") % {"share": round(self.score * 100)})
+        return str(_("the same category and place, %(share)d %% of words in common")
+                   % {"share": round(self.score * 100)})
+
+
+def appeals_without_fingerprint(*, limit: int) -> list[int]:
+    return list(Appeal.objects.filter(fingerprint__isnull=True).order_by("-pk").values_list("pk", flat=True)[:limit])
+
+
+def similar_appeals(user: User, appeal: Appeal, *, window_days: int = 30, limit: int = SIMILAR_LIMIT) -> list[Similar]:
+    """Appeals the user can see that repeat this one: the same text, a near-copy, or the same problem at the
+    same place within the window before and after it (the original may have come later, when this is the
+    repeat being moderated first)."""
+    visible = visible_appeals(user).exclude(pk=appeal.pk)
+    window = dt.timedelta(days=window_days)
+    recent = visible.filter(received_at__gte=appeal.received_at - window, received_at__lte=appeal.received_at + window)
+    values = duplicates.signature(appeal.text)
+    found: dict[int, Similar] = {}
+    for other in recent.filter(fingerprint__exact=duplicates.exact_hash(appeal.text)).order_by("received_at")[:limit]:
+        found[other.pk] = Similar(other, "exact", 1.0)
+    keys = duplicates.band_keys(values)
+    candidates = (
+        Fingerprint.objects.filter(appeal__in=recent, pk__in=FingerprintBand.objects.filter(key__in=keys)
+                                   .values("fingerprint_id"))
+        .exclude(appeal_id__in=list(found)).values_list("appeal_id", "signature")[:SAME_PLACE_CANDIDATES]
+    )
+    near = {pk: duplicates.similarity(values, other) for pk, other in candidates}
+    near = {pk: score for pk, score in near.items() if score >= duplicates.NEAR_COPY}
+    place: dict[int, float] = {}
+    if appeal.category_id and appeal.territory_id:
+        mine = duplicates.content_words(appeal.text)
+        same_place = (
+            recent.filter(category_id=appeal.category_id, territory_id=appeal.territory_id)
+            .exclude(pk__in=[*found, *near]).order_by("-received_at").values_list("pk", "text")[:SAME_PLACE_CANDIDATES]
+        )
+        place = {pk: duplicates.overlap(mine, duplicates.content_words(text)) for pk, text in same_place}
+    place = {pk: score for pk, score in place.items() if score >= duplicates.SAME_PROBLEM}
+    appeals = Appeal.objects.in_bulk([*near, *place])
+    for pk, score in sorted(near.items(), key=lambda item: -item[1]):
+        found[pk] = Similar(appeals[pk], "near_copy", score)
+    for pk, score in sorted(place.items(), key=lambda item: -item[1]):
+        found[pk] = Similar(appeals[pk], "same_place", score)
+    return list(found.values())[:limit]
+
+
+# --- the appeal card ---------------------------------------------------------------------------------
+
+ROUTING_STATES = (State.MODERATION, State.COORDINATION)
+
+
+@dataclass
+class Card:
+    suggestions: Suggestions
+    automatic: AutomaticFigures
+    threshold: float
+    auto_route: bool
+    similar: list[Similar] = field(default_factory=list)
+
+
+def card(user: User, appeal: Appeal) -> Card | None:
+    """What the routing section of the card shows, for those who route (moderators) while it is routed."""
+    if appeal.state not in ROUTING_STATES:
+        return None
+    if not any(c.role in MODERATOR_ROLES for c in capacities(user)):
+        return None
+    settings_row = routing_settings()
+    return Card(suggestions=suggestions(appeal), automatic=automatic_routing_figures(user),
+                threshold=settings_row.auto_route_threshold, auto_route=settings_row.auto_route,
+                similar=similar_appeals(user, appeal, window_days=settings_row.similar_window_days))

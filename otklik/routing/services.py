@@ -20,9 +20,9 @@ from otklik.accounts.models import User
 from otklik.appeals.lifecycle import State
 from otklik.appeals.models import Appeal
 from otklik.appeals.services import AppealError, appeal_accept
-from otklik.routing import selectors
+from otklik.routing import duplicates, selectors
 from otklik.routing.classifier import TextClassifier
-from otklik.routing.models import RoutingModel
+from otklik.routing.models import Fingerprint, FingerprintBand, RoutingModel
 from otklik.routing.training import keyword_examples, train
 
 log = logging.getLogger(__name__)
@@ -136,3 +136,28 @@ def appeal_route_automatically(*, appeal_id: int, now: dt.datetime | None = None
     except AppealError as error:  # taken by a moderator meanwhile, or the organisation closed
         log.info("automatic routing of appeal %s skipped: %s", appeal.pk, error)
         return None
+
+
+def appeal_fingerprint(*, appeal_id: int) -> Fingerprint | None:
+    """Store (or refresh) the appeal's text fingerprint and LSH band keys for near-duplicate search."""
+    appeal = Appeal.objects.filter(pk=appeal_id).only("pk", "text").first()
+    if appeal is None:
+        return None
+    values = duplicates.signature(appeal.text)
+    with transaction.atomic():
+        row, _created = Fingerprint.objects.update_or_create(
+            appeal_id=appeal.pk, defaults={"exact": duplicates.exact_hash(appeal.text), "signature": values}
+        )
+        FingerprintBand.objects.filter(fingerprint=row).delete()
+        FingerprintBand.objects.bulk_create(
+            [FingerprintBand(fingerprint=row, key=key) for key in duplicates.band_keys(values)]
+        )
+    return row
+
+
+def fingerprints_catch_up(*, limit: int = 5000) -> int:
+    """Fingerprint the appeals a lost task left without one (newest first); returns how many."""
+    missing = selectors.appeals_without_fingerprint(limit=limit)
+    for appeal_id in missing:
+        appeal_fingerprint(appeal_id=appeal_id)
+    return len(missing)

@@ -1,5 +1,5 @@
-"""Background work of routing (Django Tasks API): automatic routing of each message that enters
-moderation (the receiver in apps.py) and the nightly retraining (core/tasks.py SCHEDULE)."""
+"""Background work of routing (Django Tasks API): the fingerprint of each new text and automatic routing
+of each message that enters moderation (the receiver in apps.py); the nightly retraining (core/tasks.py)."""
 
 from __future__ import annotations
 
@@ -15,4 +15,11 @@ def route_automatically(appeal_id: int) -> None:
 
 @task()
 def retrain() -> None:
+    # Texts a lost fingerprint task missed are fingerprinted here too: similar-appeal search needs them.
+    services.fingerprints_catch_up()
     services.routing_models_train()
+
+
+@task()
+def fingerprint_appeal(appeal_id: int) -> None:
+    services.appeal_fingerprint(appeal_id=appeal_id)

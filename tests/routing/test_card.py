@@ -1,0 +1,73 @@
+"""The routing section of the workspace card: suggestions with reasons, similar appeals, the automatic figure."""
+
+import pytest
+from django.test import Client
+
+from otklik.accounts.models import Role
+from otklik.appeals.lifecycle import State
+from otklik.appeals.services import appeal_submit
+from otklik.routing import duplicates, selectors
+from otklik.routing.models import Fingerprint
+from otklik.routing.services import appeal_fingerprint, routing_models_train
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+LAMP = "Не горит фонарь у дома 5 по улице Мира, на улице темно, просим заменить лампу и проверить светильники во дворе"
+
+
+def _submit(region, text, category="освещение", territory="Южный район"):
+    return appeal_submit(text=text, category=region.categories[category], territory=region.territories[territory],
+                         applicant_email="a@example.org")
+
+
+def test_exact_and_near_copies_are_found_whatever_the_markup():
+    assert duplicates.exact_hash("<p>Не горит ФОНАРЬ!</p>") == duplicates.exact_hash("не горят фонари")
+    a = duplicates.signature(LAMP)
+    b = duplicates.signature(LAMP.replace("5", "7"))
+    c = duplicates.signature("Автобус номер 12 не пришёл по расписанию, водитель грубил пассажирам")
+    assert duplicates.similarity(a, b) >= duplicates.NEAR_COPY
+    assert duplicates.similarity(a, c) < duplicates.SAME_PROBLEM
+    assert set(duplicates.band_keys(a)) & set(duplicates.band_keys(b))
+
+
+def test_the_card_lists_similar_appeals_the_moderator_can_see(routing_region, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _submit(routing_region, LAMP)
+        copy = _submit(routing_region, LAMP + "!")
+        near = _submit(routing_region, LAMP.replace("5", "7"))  # a template with another house number
+        same_place = _submit(routing_region, "Во дворе темно: фонарь опять не горит, лампа")
+        elsewhere = _submit(routing_region, "Во дворе темно: фонарь опять не горит, лампа", territory="Город")
+        other = _submit(routing_region, "Яма на дороге у остановки", category="дороги")
+    assert Fingerprint.objects.count() == 6  # the submit event fingerprinted each text
+    found = {s.appeal.pk: s.kind for s in selectors.similar_appeals(routing_region.moderator, first)}
+    assert found[copy.pk] == "exact"
+    assert found[near.pk] == "near_copy"
+    assert found[same_place.pk] == "same_place"
+    assert elsewhere.pk not in found and other.pk not in found
+    outsider = f.user("outsider", (Role.COORDINATOR, f.organization("Другая")))
+    assert selectors.similar_appeals(outsider, first) == []
+
+
+def test_a_moderator_sees_suggestions_with_reasons_on_the_card(routing_region, history):
+    routing_region.decided(history)
+    routing_models_train()
+    appeal = _submit(routing_region, LAMP)
+    appeal_fingerprint(appeal_id=appeal.pk)
+    client = Client()
+    client.force_login(routing_region.moderator)
+    page = client.get(f"/workspace/appeals/{appeal.pk}/").content.decode()
+    assert 'id="routing-suggestions"' in page
+    assert "Подсказки маршрутизации" in page
+    assert "Освещение" in page and "Администрация: Южный район" in page
+    assert "фонарь" in page  # a word that weighed most
+    assert "Автоматическое направление выключено." in page
+
+
+def test_an_executor_does_not_get_routing_suggestions(routing_region, history):
+    routing_region.decided(history[:150])
+    routing_models_train()
+    appeal = _submit(routing_region, LAMP)
+    executor = f.user("executor", (Role.EXECUTOR, routing_region.organizations["Администрация: Южный район"]))
+    assert appeal.state == State.MODERATION
+    assert selectors.card(executor, appeal) is None
+    assert selectors.card(routing_region.moderator, appeal) is not None
