@@ -39,6 +39,7 @@ from otklik.notifications import services as notice_services
 from otklik.registry import selectors as registry_selectors
 from otklik.registry.models import Organization
 from otklik.reports.selectors import report_scope
+from otklik.routing import selectors as routing_selectors
 from otklik.workspace import bulk as bulk_actions
 from otklik.workspace import presentation
 from otklik.workspace.formatting import placeholder_values, render_answer
@@ -267,6 +268,7 @@ def _card_context(request: HttpRequest, appeal: Appeal, *, bound: ActionForm | N
         "attachments": list(intake_selectors.attachments_of(appeal)),
         "map": {"tiles": settings.PORTAL_MAP_TILE_URL, "attribution": settings.PORTAL_MAP_ATTRIBUTION},
         "flash": flash,
+        "routing": routing_selectors.card(user, appeal),
         # A refused form that is no longer offered (the appeal changed meanwhile) still says why.
         "stray_errors": list(bound.non_field_errors()) if bound is not None and bound.action not in names else [],
     }
