@@ -17,7 +17,7 @@ from datasketch import MinHash, MinHashLSH
 
 from otklik.registry.models import Category, Organization, Territory
 from otklik.registry.selectors import route_organization
-from otklik.routing.text import clean, lemmas
+from otklik.routing.text import clean, lemma, lemmas, quick_tokens
 
 # Words of a report about something broken, dangerous or neglected (lemmas). A region extends them
 # through its categories' keywords, which count as problem words too.
@@ -51,7 +51,9 @@ MIN_PROBLEM_WORDS = 1
 
 
 def normalize(text: str) -> str:
-    return " ".join(lemmas(clean(text)))
+    # The routing's quick tokeniser (a regular expression) on the cleaned text: razdel's full
+    # tokenisation costs more than the lemmas and gives the same words here.
+    return " ".join(lemma(word) for word in quick_tokens(clean(text).lower()))
 
 
 def fingerprint(normalized: str) -> str:
@@ -61,6 +63,13 @@ def fingerprint(normalized: str) -> str:
 @cache
 def _permutations() -> Any:
     return MinHash(num_perm=PERMUTATIONS, seed=1, scheme=SCHEME).permutations  # drawn once, not per post
+
+
+@cache
+def _bands() -> tuple[int, int]:
+    """The LSH's bands and rows for the threshold; datasketch integrates to find them, so once only."""
+    probe = MinHashLSH(threshold=CANDIDATE_JACCARD, num_perm=PERMUTATIONS)
+    return probe.b, probe.r
 
 
 def signature(words: frozenset[str]) -> MinHash:
@@ -110,7 +119,7 @@ class Recent:
 
     exact: dict[str, int] = field(default_factory=dict)
     shapes: dict[int, Shape] = field(default_factory=dict)
-    lsh: MinHashLSH = field(default_factory=lambda: MinHashLSH(threshold=CANDIDATE_JACCARD, num_perm=PERMUTATIONS))
+    lsh: MinHashLSH = field(default_factory=lambda: MinHashLSH(num_perm=PERMUTATIONS, params=_bands()))
     parent: Recent | None = None
 
     def add(self, post_id: int, fp: str, normalized: str, sig: MinHash | None = None) -> None:
