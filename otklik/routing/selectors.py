@@ -20,7 +20,7 @@ from otklik.accounts.models import Role, User
 from otklik.accounts.permissions import capacities
 from otklik.appeals.lifecycle import Action, State
 from otklik.appeals.models import Appeal, AppealEvent
-from otklik.appeals.selectors import visible_appeals
+from otklik.appeals.selectors import allowed_actions, visible_appeals
 from otklik.registry.models import Category, Organization, Territory
 from otklik.registry.selectors import route_organization
 from otklik.routing import duplicates
@@ -276,6 +276,8 @@ class Card:
     threshold: float
     auto_route: bool
     similar: list[Similar] = field(default_factory=list)
+    # Merging is the existing rejection as a duplicate, offered where the user may reject this appeal.
+    can_merge: bool = False
 
 
 def card(user: User, appeal: Appeal) -> Card | None:
@@ -285,6 +287,7 @@ def card(user: User, appeal: Appeal) -> Card | None:
     if not any(c.role in MODERATOR_ROLES for c in capacities(user)):
         return None
     settings_row = routing_settings()
-    return Card(suggestions=suggestions(appeal), automatic=automatic_routing_figures(user),
+    merge = Action.REJECT in allowed_actions(user, appeal)
+    return Card(can_merge=merge, suggestions=suggestions(appeal), automatic=automatic_routing_figures(user),
                 threshold=settings_row.auto_route_threshold, auto_route=settings_row.auto_route,
                 similar=similar_appeals(user, appeal, window_days=settings_row.similar_window_days))

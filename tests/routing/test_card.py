@@ -71,3 +71,22 @@ def test_an_executor_does_not_get_routing_suggestions(routing_region, history):
     assert appeal.state == State.MODERATION
     assert selectors.card(executor, appeal) is None
     assert selectors.card(routing_region.moderator, appeal) is not None
+
+
+def test_merging_from_the_card_rejects_the_repeat_as_a_duplicate_and_tells_its_applicant(
+        routing_region, django_capture_on_commit_callbacks):
+    from otklik.notifications.models import Notice
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _submit(routing_region, LAMP)
+        repeat = _submit(routing_region, LAMP + "!")
+    client = Client()
+    client.force_login(routing_region.moderator)
+    page = client.get(f"/workspace/appeals/{repeat.pk}/").content.decode()
+    assert "Объединить как дубликат" in page and f'value="{first.number}"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/workspace/appeals/{repeat.pk}/act/reject/",
+                    {"reject-reason": "duplicate", "reject-duplicate_of": first.number})
+    repeat.refresh_from_db()
+    assert repeat.state == State.REJECTED and repeat.duplicate_of_id == first.pk
+    assert Notice.objects.filter(appeal_id=repeat.pk, kind="rejected").exists()
