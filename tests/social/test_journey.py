@@ -203,3 +203,50 @@ def test_telegram_cannot_read_back_so_an_uncertain_reply_waits_for_a_person(netw
     _controlled_clock.shift(dt.timedelta(minutes=11))
     assert run("social_publish") == {"published": 0, "failed": 1}
     assert PublishAttempt.objects.get().state == AttemptState.UNKNOWN and networks.telegram.sent == []
+
+
+def test_an_intermediate_answer_and_the_final_one_are_two_replies(networks, world, django_capture_on_commit_callbacks):
+    now = int(dt.datetime.now(tz=dt.UTC).timestamp())
+    seed("vk", networks, now)
+    run("social_fetch")
+    post = Post.objects.get(state=PostState.NEW)
+    from otklik.intake.social import services
+
+    services.post_accept(post_id=post.pk, user=world.moderator)
+    post.refresh_from_db()
+    s.appeal_assign(appeal_id=post.appeal_id, user=world.coordinator, executor_id=world.executor.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        s.appeal_intermediate(appeal_id=post.appeal_id, user=world.executor, text="Проверяем, ответим в срок.")
+    s.appeal_send_for_approval(appeal_id=post.appeal_id, user=world.executor, text=ANSWER)
+    s.appeal_approve(appeal_id=post.appeal_id, user=world.head)
+    with django_capture_on_commit_callbacks(execute=True):
+        s.appeal_publish(appeal_id=post.appeal_id, user=world.head)
+    texts = [c["text"] for c in networks.vk.created]
+    assert len(texts) == 2 and texts[0].startswith("Проверяем") and texts[1].startswith(ANSWER)
+    assert texts[0].endswith("/1") and texts[1].endswith("/2")
+    assert services.replies_plan(appeal_id=post.appeal_id) == []  # planning again sends nothing
+    assert run("social_publish") == {"published": 0, "failed": 0}
+
+
+def test_the_scheduled_task_fetches_each_due_source_and_a_feed_post_gets_no_reply(networks, world):
+    from otklik.intake.social import services
+    from otklik.intake.social.tasks import fetch_due
+
+    networks.feed.xml = ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>Новости</title>"
+                         f"<item><guid>n1</guid><title>{PROBLEM}</title><link>https://news.example/1</link></item>"
+                         "</channel></rss>")
+    Source.objects.create(network="feed", name="Новости Северодольска", kind="wall",
+                          target=networks.base + "/feed.xml")
+    fetch_due.enqueue()
+    post = Post.objects.get()
+    assert post.state == PostState.NEW and post.url == "https://news.example/1"
+    fetch_due.enqueue()  # not due again for five minutes
+    assert len(networks.calls("feed")) == 1
+    services.post_accept(post_id=post.pk, user=world.moderator)
+    post.refresh_from_db()
+    s.appeal_assign(appeal_id=post.appeal_id, user=world.coordinator, executor_id=world.executor.pk)
+    s.appeal_send_for_approval(appeal_id=post.appeal_id, user=world.executor, text=ANSWER)
+    s.appeal_approve(appeal_id=post.appeal_id, user=world.head)
+    s.appeal_publish(appeal_id=post.appeal_id, user=world.head)
+    assert services.replies_plan(appeal_id=post.appeal_id) == [] and not PublishAttempt.objects.exists()
+    assert run("social_publish") == {"published": 0, "failed": 0}
