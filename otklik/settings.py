@@ -228,7 +228,9 @@ TASKS = {"default": {"BACKEND": "huey.contrib.djhuey.tasks_backend.HueyBackend"}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Log lines lose phones and e-mails that slip into them (core/pii.py; docs/security.md).
+    "filters": {"personal_data": {"()": "otklik.core.pii.MaskingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["personal_data"]}},
     "root": {
         "handlers": ["console"],
         "level": env_choice("LOG_LEVEL", "WARNING", {"DEBUG", "INFO", "WARNING", "ERROR"}),
@@ -259,6 +261,8 @@ PORTAL_UPLOAD_MAX_BYTES_PER_FORM = env_int("OTKLIK_UPLOAD_FORM_MAX_MB", 20, mini
 PORTAL_UPLOAD_MAX_BYTES_PER_CLIENT_HOUR = env_int("OTKLIK_UPLOAD_CLIENT_HOUR_MAX_MB", 40, minimum=1,
                                                   maximum=5000) * 1024 * 1024
 PORTAL_NEARBY_RADIUS_M = env_int("OTKLIK_NEARBY_RADIUS_M", 300, minimum=10)
+# How long one public response may spend finding personal data in texts not yet checked (intake/redact.py).
+PII_PUBLIC_BUDGET_SECONDS = env_int("OTKLIK_PII_BUDGET_MS", 1500, minimum=0, maximum=60000) / 1000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 OPEN311_JURISDICTION_ID = env_str("OTKLIK_OPEN311_JURISDICTION", "")
 OPEN311_SERVICE_TYPE = env_choice("OTKLIK_OPEN311_SERVICE_TYPE", "realtime", {"realtime", "batch"})
