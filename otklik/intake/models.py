@@ -208,3 +208,29 @@ class Follower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id}: {self.email}"
+
+
+class PublicText(models.Model):
+    """A text of an appeal as public pages and Open311 show it: personal data masked (core/pii.py).
+
+    Finding names and addresses takes a fraction of a second per text, too slow for a list of answers on
+    every request, so the masked text is kept per version of its source: ``digest`` covers the source
+    text, what is known of the applicant and the detector's version, and a change of any of them computes
+    it again."""
+
+    appeal = models.ForeignKey(
+        "appeals.Appeal", verbose_name=_("appeal"), on_delete=models.CASCADE, related_name="public_texts"
+    )
+    field = models.CharField(_("field"), max_length=32)
+    digest = models.CharField(_("digest of the source"), max_length=64)
+    masked = models.TextField(_("masked text"))
+    found = models.JSONField(_("personal data found, by kind"), default=dict, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("public text")
+        verbose_name_plural = _("public texts")
+        constraints = [models.UniqueConstraint(fields=["appeal", "field"], name="public_text_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}: {self.field}"

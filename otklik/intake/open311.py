@@ -35,7 +35,7 @@ from otklik.appeals.services import AppealError
 from otklik.core import versions
 from otklik.intake import selectors
 from otklik.intake.models import Attachment, ServiceAttribute, Submission
-from otklik.intake.redact import redact
+from otklik.intake.redact import PublicTexts, public_texts
 from otklik.intake.services import api_key_find, intake_submit, new_token
 from otklik.registry.models import Category, RegionSettings
 from otklik.registry.selectors import region_settings
@@ -462,19 +462,18 @@ def _media_urls(appeals: list[Appeal]) -> dict[int, str]:
     return found
 
 
-def _request_row(appeal: Appeal, *, media: str = "") -> dict[str, Any]:
+def _request_row(appeal: Appeal, texts: PublicTexts, *, media: str = "") -> dict[str, Any]:
     """One public service request."""
     submission: Submission | None = getattr(appeal, "submission", None)
     closed = appeal.state not in OPEN_STATES
     category = appeal.category
-    names = [appeal.applicant_name]
     return {
         "service_request_id": appeal.number,
         "status": "closed" if closed else "open",
         "status_notes": _status_notes(appeal),
         "service_name": category.name if category else None,
         "service_code": category.code if category else None,
-        "description": redact(appeal.text, names),
+        "description": texts.get(appeal, "text"),
         "agency_responsible": appeal.organization.name if appeal.organization else None,
         "service_notice": _service_notice(appeal) or None,
         "requested_datetime": w3c(appeal.received_at),
@@ -491,9 +490,9 @@ def _request_row(appeal: Appeal, *, media: str = "") -> dict[str, Any]:
 
 # What a request row shows, and nothing more: a page of 100 builds 100 narrow rows, not 600 models.
 REQUEST_COLUMNS = (
-    "number", "state", "regime", "text", "applicant_name", "address", "latitude", "longitude", "received_at",
-    "state_changed_at", "closed_at", "due_at", "postponed_until", "category__name", "category__code",
-    "category__is_public", "organization__name", "submission__address_id",
+    "number", "state", "regime", "text", "applicant_name", "applicant_address", "social_author", "address",
+    "latitude", "longitude", "received_at", "state_changed_at", "closed_at", "due_at", "postponed_until",
+    "category__name", "category__code", "category__is_public", "organization__name", "submission__address_id",
 )
 
 
@@ -529,7 +528,8 @@ def _get_requests(request: HttpRequest, fmt: str) -> HttpResponse:
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     media = _media_urls(rows)
-    response = render(fmt, "service_requests", [_request_row(a, media=media.get(a.pk, "")) for a in rows])
+    texts = public_texts(rows, ["text"])
+    response = render(fmt, "service_requests", [_request_row(a, texts, media=media.get(a.pk, "")) for a in rows])
     links = []
     if has_next:
         links.append(f'<{_page_url(request, page + 1, page_size)}>; rel="next"')
@@ -590,7 +590,8 @@ def request_detail(request: HttpRequest, fmt: str, service_request_id: str) -> H
     appeal = _base_requests().filter(number=service_request_id).first()
     if appeal is not None:
         media = _media_urls([appeal]).get(appeal.pk, "")
-        return render(fmt, "service_requests", [_request_row(appeal, media=media)])
+        texts = public_texts([appeal], ["text"])
+        return render(fmt, "service_requests", [_request_row(appeal, texts, media=media)])
     waiting = selectors.awaiting_moderation(service_request_id)
     if waiting is None:
         # Rejected, a non-public category, a 59-FZ letter or no such number: all look the same.
@@ -610,19 +611,20 @@ def token_view(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
 def request_updates(request: HttpRequest, fmt: str) -> HttpResponse:
     """mySociety extension: status changes of public requests in a date range (≤ 90 days)."""
     start, end = _date_range(request, timezone.now())
-    events = (
+    events = list(
         AppealEvent.objects.filter(appeal__in=selectors.public_appeals(), at__gte=start, at__lte=end,
                                    action__in=[str(a) for a in UPDATE_ACTIONS])
         .select_related("appeal").order_by("at", "id")[:MAX_RESULTS]
     )
     rows = []
+    texts = public_texts({e.appeal_id: e.appeal for e in events}.values(), ["answer_text", "intermediate_text"])
     for event in events:
         appeal = event.appeal
         description = str(Action(event.action).label)
         if event.action == Action.PUBLISH and appeal.answer_text:
-            description = redact(appeal.answer_text, [appeal.applicant_name])
+            description = texts.get(appeal, "answer_text")
         elif event.action == Action.INTERMEDIATE and appeal.intermediate_text:
-            description = redact(appeal.intermediate_text, [appeal.applicant_name])
+            description = texts.get(appeal, "intermediate_text")
         rows.append({
             "update_id": str(event.pk), "service_request_id": appeal.number,
             "status": "open" if event.to_state in OPEN_STATES else "closed",

@@ -23,7 +23,7 @@ from otklik.accounts.models import User
 from otklik.appeals.lifecycle import Regime
 from otklik.appeals.models import Appeal, Channel
 from otklik.appeals.services import AppealError, appeal_comment, appeal_submit
-from otklik.intake.models import ApiKey, Attachment, ConsentText, Follower, Submission
+from otklik.intake.models import ApiKey, Attachment, ConsentText, Follower, PublicText, Submission
 from otklik.intake.uploads import UploadRefused, check_upload
 from otklik.registry.models import Category, Organization, Territory
 
@@ -215,3 +215,16 @@ def api_key_find(raw: str) -> ApiKey | None:
 
 def new_token() -> str:
     return secrets.token_hex(16)
+
+
+
+def public_texts_store(*, rows: Sequence[PublicText]) -> None:
+    """Keep masked public versions of appeals' texts (intake/redact.py computes them), one statement for
+    a whole page of them: a page's queries do not grow with its rows."""
+    if not rows:
+        return
+    with transaction.atomic():
+        PublicText.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["appeal", "field"],
+            update_fields=["digest", "masked", "found", "computed_at"],
+        )

@@ -32,7 +32,7 @@ from otklik.appeals.models import Appeal
 from otklik.appeals.services import AppealError, appeal_rate
 from otklik.intake import selectors as intake_selectors
 from otklik.intake.models import Attachment, Follower, Submission
-from otklik.intake.redact import redact
+from otklik.intake.redact import PublicTexts, public_texts
 from otklik.intake.services import (
     applicant_update,
     attachment_discard,
@@ -94,11 +94,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """The start page: the region with its emblem, how to write, a map of recent public messages
     around the region's centre, the latest answers and the organisations' on-time ranking."""
     region = region_settings()
-    latest = intake_selectors.answered_public_appeals()[:5]
+    latest = list(intake_selectors.answered_public_appeals()[:5])
+    texts = public_texts(latest)
     return render(request, "portal/home.html", {
         "track_form": TrackForm(), "oidc_name": settings.OIDC_PROVIDER_NAME,
         "oidc_on": bool(settings.OIDC_DISCOVERY_URL), "region": region, "map": map_view(),
-        "latest": [_public_view(appeal) for appeal in latest], "ranking": selectors.on_time_ranking(),
+        "latest": [_public_view(appeal, texts) for appeal in latest], "ranking": selectors.on_time_ranking(),
         "recent_days": HOME_MAP_DAYS,
     })
 
@@ -287,10 +288,11 @@ def nearby(request: HttpRequest) -> JsonResponse:
     category = request.GET.get("category", "")
     found = intake_selectors.nearby_open(category_id=int(category), lat=lat, lon=lon,
                                          radius_m=settings.PORTAL_NEARBY_RADIUS_M) if category.isdigit() else []
+    texts = public_texts([item.appeal for item in found], ["text"])
     items = [{
         "number": item.appeal.number,
         "url": reverse("portal:public_detail", args=[item.appeal.number]),
-        "text": redact(item.appeal.text, [item.appeal.applicant_name])[:200],
+        "text": texts.get(item.appeal, "text")[:200],
         "address": item.appeal.address, "distance_m": item.distance_m,
         "status": selectors.citizen_status(item.appeal),
         "received": item.appeal.received_at.date().isoformat(),
@@ -435,14 +437,13 @@ def attachment(request: HttpRequest, number: str, attachment_id: int) -> FileRes
 # --- public pages ---------------------------------------------------------------------------------
 
 
-def _public_view(appeal: Appeal) -> dict[str, Any]:
-    names = [appeal.applicant_name]
+def _public_view(appeal: Appeal, texts: PublicTexts) -> dict[str, Any]:
     return {
         "number": appeal.number, "category": appeal.category, "territory": appeal.territory,
         "organization": appeal.organization, "address": appeal.address, "received_at": appeal.received_at,
         "answered_at": appeal.answered_at, "status": selectors.citizen_status(appeal),
-        "text": redact(appeal.text, names), "answer": redact(appeal.answer_text, names),
-        "intermediate": redact(appeal.intermediate_text, names), "is_open": appeal.is_open,
+        "text": texts.get(appeal, "text"), "answer": texts.get(appeal, "answer_text"),
+        "intermediate": texts.get(appeal, "intermediate_text"), "is_open": appeal.is_open,
         "latitude": appeal.latitude, "longitude": appeal.longitude, "rating": appeal.rating,
     }
 
@@ -454,8 +455,9 @@ def public_list(request: HttpRequest) -> HttpResponse:
     if category.isdigit():
         qs = qs.filter(category_id=int(category))
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    texts = public_texts(page.object_list)
     return render(request, "portal/public_list.html", {
-        "page": page, "items": [_public_view(a) for a in page.object_list],
+        "page": page, "items": [_public_view(a, texts) for a in page.object_list],
         "categories": Category.objects.filter(is_public=True, is_active=True).order_by("name"), "category": category,
     })
 
@@ -472,11 +474,11 @@ def public_detail(request: HttpRequest, number: str) -> HttpResponse:
         messages.success(request, _("You have joined this message: we will write to you about it."))
         return redirect("portal:public_detail", number=number)
     document = None
+    texts = public_texts([appeal])
     if appeal.state in ANSWER_SHOWN:
-        document = selectors.answer_document(appeal, text=redact(appeal.answer_text, [appeal.applicant_name]),
-                                             addressee="")
+        document = selectors.answer_document(appeal, text=texts.get(appeal, "answer_text"), addressee="")
     return render(request, "portal/public_detail.html", {
-        "item": _public_view(appeal), "form": form, "document": document,
+        "item": _public_view(appeal, texts), "form": form, "document": document,
         "followers": Follower.objects.filter(appeal=appeal).count(),
     }, status=400 if form.errors else 200)
 
