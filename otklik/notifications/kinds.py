@@ -18,6 +18,7 @@ KIND_LABELS = {
     "left_without_answer": _("to the applicant: left without an answer"),
     "transferred": _("to the applicant: forwarded to the competent body"),
     "resolved": _("to the applicant: the problem is solved"),
+    "duplicate_answered": _("to the applicant of a merged duplicate: the answer to the main message"),
     "signup_confirm": _("to a citizen: confirm the sign-up"),
     "new_appeal": _("to the organisation: a new appeal"),
     "reconsideration_staff": _("to the organisation: the applicant is not satisfied"),

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def on_appeal_event(sender: Any, appeal_id: int, actions: list[str], **kwargs: Any) -> None:
-    from otklik.routing.tasks import fingerprint_appeal, route_automatically
+    from otklik.routing.tasks import answer_duplicates, fingerprint_appeal, route_automatically
 
     # Fingerprinted first, so that automatic routing and the card find the repeats of what came before.
     if "submit" in actions:
@@ -13,6 +13,9 @@ def on_appeal_event(sender: Any, appeal_id: int, actions: list[str], **kwargs: A
     # A message enters moderation when it is registered: the moment automatic routing may decide.
     if "register" in actions:
         route_automatically.enqueue(appeal_id)
+    # The applicants of messages merged into this one follow it: its published answer is theirs too.
+    if "publish" in actions:
+        answer_duplicates.enqueue(appeal_id)
 
 
 class RoutingConfig(AppConfig):

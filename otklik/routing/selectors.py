@@ -224,6 +224,11 @@ class Similar:
                    % {"share": round(self.score * 100)})
 
 
+def merged_duplicates(main: Appeal) -> list[Appeal]:
+    """The messages merged into ``main`` (rejected as its duplicates), who follow it and get its answer."""
+    return list(Appeal.objects.filter(duplicate_of=main, state=State.REJECTED).select_related("applicant"))
+
+
 def appeals_without_fingerprint(*, limit: int) -> list[int]:
     return list(Appeal.objects.filter(fingerprint__isnull=True).order_by("-pk").values_list("pk", flat=True)[:limit])
 

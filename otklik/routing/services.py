@@ -15,11 +15,14 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from otklik.accounts.models import User
 from otklik.appeals.lifecycle import State
 from otklik.appeals.models import Appeal
+from otklik.appeals.notify import applicant_link, staff_link
 from otklik.appeals.services import AppealError, appeal_accept
+from otklik.notifications.services import notice_create
 from otklik.routing import duplicates, selectors
 from otklik.routing.classifier import TextClassifier
 from otklik.routing.models import Fingerprint, FingerprintBand, RoutingModel
@@ -161,3 +164,32 @@ def fingerprints_catch_up(*, limit: int = 5000) -> int:
     for appeal_id in missing:
         appeal_fingerprint(appeal_id=appeal_id)
     return len(missing)
+
+
+def duplicates_answer(*, appeal_id: int) -> int:
+    """Send the published answer of a main appeal to the applicants of the messages merged into it.
+
+    Only where answers of the category are public anyway: an answer is addressed to its own applicant and
+    may name them, and a merged duplicate's applicant is someone else. Each gets the text and a link to
+    their own message (never the main appeal's tracking secret). Returns how many were told.
+    """
+    main = Appeal.objects.select_related("category").filter(pk=appeal_id).first()
+    if main is None or not main.answer_text or (main.category is not None and not main.category.is_public):
+        return 0
+    told = 0
+    for duplicate in selectors.merged_duplicates(main):
+        email = duplicate.applicant_email or (duplicate.applicant.email if duplicate.applicant else "")
+        if not email:
+            continue
+        subject = _("Answer to message %(number)s") % {"number": duplicate.number}
+        body = _(
+            "Your message %(number)s was merged with message %(main)s about the same problem. "
+            "The organisation has answered it:\n\n%(answer)s\n\nYour message: %(link)s"
+        ) % {"number": duplicate.number, "main": main.number, "answer": main.answer_text,
+             "link": applicant_link(duplicate)}
+        if notice_create(kind="duplicate_answered", dedupe=f"duplicate-answer:{main.pk}:{duplicate.pk}:"
+                         f"{main.answered_at.isoformat() if main.answered_at else ''}", subject=subject, body=body,
+                         appeal_id=duplicate.pk, email=email,
+                         webhook_body=body.replace(applicant_link(duplicate), staff_link(duplicate))):
+            told += 1
+    return told

@@ -23,3 +23,8 @@ def retrain() -> None:
 @task()
 def fingerprint_appeal(appeal_id: int) -> None:
     services.appeal_fingerprint(appeal_id=appeal_id)
+
+
+@task()
+def answer_duplicates(appeal_id: int) -> None:
+    services.duplicates_answer(appeal_id=appeal_id)

@@ -90,3 +90,45 @@ def test_merging_from_the_card_rejects_the_repeat_as_a_duplicate_and_tells_its_a
     repeat.refresh_from_db()
     assert repeat.state == State.REJECTED and repeat.duplicate_of_id == first.pk
     assert Notice.objects.filter(appeal_id=repeat.pk, kind="rejected").exists()
+
+
+def test_the_applicant_of_a_merged_duplicate_gets_the_main_answer_once(routing_region):
+    from django.utils import timezone
+
+    from otklik.appeals.models import Appeal
+    from otklik.appeals.services import appeal_reject
+    from otklik.appeals.signals import event_recorded
+    from otklik.notifications.models import Notice
+
+    main = _submit(routing_region, LAMP)
+    repeat = appeal_submit(text=LAMP + "!", category=routing_region.categories["освещение"],
+                           territory=routing_region.territories["Южный район"], applicant_email="second@example.org")
+    appeal_reject(appeal_id=repeat.pk, user=routing_region.moderator, reason="duplicate", duplicate_of_id=main.pk)
+    # The main appeal's answer is published (the lifecycle up to it is tested in tests/appeals).
+    Appeal.objects.filter(pk=main.pk).update(answer_text="Фонарь заменён 3 декабря.", answered_at=timezone.now())
+    for _ in range(2):  # a repeated signal (a retried task) tells nobody twice
+        event_recorded.send(sender=None, appeal_id=main.pk, actions=["publish"])
+    notices = Notice.objects.filter(kind="duplicate_answered")
+    assert [n.email for n in notices] == ["second@example.org"]
+    body = notices[0].body
+    assert "Фонарь заменён 3 декабря." in body and main.number in body
+    assert repeat.access_token in body and main.access_token not in body
+
+
+def test_an_answer_of_a_category_with_private_answers_is_not_sent_to_another_applicant(routing_region):
+    from django.utils import timezone
+
+    from otklik.appeals.models import Appeal
+    from otklik.appeals.services import appeal_reject
+    from otklik.notifications.models import Notice
+    from otklik.routing.services import duplicates_answer
+
+    category = routing_region.categories["освещение"]
+    category.is_public = False
+    category.save()
+    main = _submit(routing_region, LAMP)
+    repeat = _submit(routing_region, LAMP + "!")
+    appeal_reject(appeal_id=repeat.pk, user=routing_region.moderator, reason="duplicate", duplicate_of_id=main.pk)
+    Appeal.objects.filter(pk=main.pk).update(answer_text="Ответ лично заявителю", answered_at=timezone.now())
+    assert duplicates_answer(appeal_id=main.pk) == 0
+    assert not Notice.objects.filter(kind="duplicate_answered").exists()
