@@ -16,6 +16,9 @@ class Role(models.TextChoices):
     MODERATOR = "moderator", _("moderator")
     REGIONAL_COORDINATOR = "regional_coordinator", _("regional coordinator")
     ADMIN = "admin", _("administrator")
+    # «Ответственный за организацию обработки персональных данных» (152-FZ art. 22.1): reads who opened
+    # applicants' data (not region-wide: the role sees no appeal itself).
+    PRIVACY_OFFICER = "privacy_officer", _("personal data officer")
 
 
 # Roles whose holders see and act on the whole region, not only their own organisation.

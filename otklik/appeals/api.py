@@ -20,7 +20,7 @@ from otklik.accounts.models import Role, User
 from otklik.accounts.permissions import capacities
 from otklik.appeals import selectors, services
 from otklik.appeals.lifecycle import OPEN_STATES, Action, Regime, State
-from otklik.appeals.models import Appeal, Channel
+from otklik.appeals.models import Appeal, Channel, PersonalDataAccess
 from otklik.appeals.services import AppealError
 from otklik.registry.models import Category, Territory
 
@@ -120,6 +120,7 @@ def _detail(user: User, appeal: Appeal) -> dict[str, Any]:
     data = _item(appeal, timezone.now())
     applicant = None
     if selectors.can_see_personal_data(user, appeal):
+        services.personal_data_access_record(user=user, appeals=[appeal], where=PersonalDataAccess.Where.API)
         applicant = {
             "name": appeal.applicant_name or appeal.social_author,
             "email": appeal.applicant_email,

@@ -275,3 +275,34 @@ class NumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+class PersonalDataAccess(models.Model):
+    """One opening of an applicant's personal data by an official (152-FZ): who, when, which appeal and
+    where (the workspace card, the API, an export). The region's privacy officer reads these rows; nobody
+    edits them, and an appeal or a person with openings recorded is not deleted."""
+
+    class Where(models.TextChoices):
+        CARD = "card", _("the appeal card")
+        API = "api", _("the API")
+        EXPORT = "export", _("an export")
+
+    at = models.DateTimeField(_("time"), db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("official"), on_delete=models.PROTECT,
+                             related_name="+")
+    role = models.CharField(_("acting role"), max_length=32, blank=True)
+    appeal = models.ForeignKey(Appeal, verbose_name=_("appeal"), on_delete=models.PROTECT,
+                               related_name="personal_data_accesses")
+    where = models.CharField(_("where"), max_length=16, choices=Where.choices)
+
+    class Meta:
+        verbose_name = _("opening of personal data")
+        verbose_name_plural = _("openings of personal data")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["appeal", "at"], name="pd_access_appeal_at"),
+            models.Index(fields=["user", "at"], name="pd_access_user_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}: {self.user_id} {self.at:%d.%m.%Y %H:%M}"

@@ -219,12 +219,22 @@ def allowed_actions(user: User, appeal: Appeal, *, at: dt.datetime | None = None
     return result
 
 
+# Roles whose work needs the applicant's contacts (152-FZ): to check, route, answer and sign the answer.
+# The administrator, the authorised person and the privacy officer do not get them.
+PERSONAL_DATA_ROLES = frozenset({Role.MODERATOR, Role.REGIONAL_COORDINATOR, Role.COORDINATOR, Role.HEAD,
+                                 Role.EXECUTOR})
+
+
 def can_see_personal_data(user: User, appeal: Appeal) -> bool:
     """Applicant's contacts go only to those whose work needs them (152-FZ)."""
-    roles = {Role.MODERATOR, Role.REGIONAL_COORDINATOR, Role.COORDINATOR, Role.HEAD, Role.EXECUTOR}
-    if find_capacity(user, roles, appeal.organization_id) is None:
+    if find_capacity(user, PERSONAL_DATA_ROLES, appeal.organization_id) is None:
         return False
     return visible_appeals(user).filter(pk=appeal.pk).exists()
+
+
+def sees_personal_data_in(user: User, organization_id: int | None) -> bool:
+    """Whether the user's role for this organisation needs applicants' data (lists: texts unmasked)."""
+    return find_capacity(user, PERSONAL_DATA_ROLES, organization_id) is not None
 
 
 def executors_for(user: User, organization_ids: Iterable[int]) -> QuerySet[User]:

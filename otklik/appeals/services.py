@@ -20,7 +20,16 @@ from otklik.accounts.models import Membership, Role, User
 from otklik.accounts.permissions import capacities, find_capacity, is_staff_account
 from otklik.appeals import chain, deadlines, notify
 from otklik.appeals.lifecycle import APPLICANT, OPEN_STATES, SYSTEM, Action, Regime, State, Transition, transition_for
-from otklik.appeals.models import Appeal, AppealEvent, Channel, DeadlineBreach, NumberSequence, Stage
+from otklik.appeals.models import (
+    Appeal,
+    AppealEvent,
+    Channel,
+    DeadlineBreach,
+    NumberSequence,
+    PersonalDataAccess,
+    Stage,
+)
+from otklik.appeals.selectors import PERSONAL_DATA_ROLES
 from otklik.appeals.signals import send_after_commit
 from otklik.core.calendar import WorkingCalendar
 from otklik.registry.models import Category, Organization, RegionSettings, Territory
@@ -975,3 +984,17 @@ def breach_record(
                         internal=internal)],
         ignore_conflicts=True,
     )
+
+
+def personal_data_access_record(*, user: User, appeals: list[Appeal], where: str,
+                                now: dt.datetime | None = None) -> None:
+    """Record that ``user`` opened the applicant's data of ``appeals`` (152-FZ): the region's privacy
+    officer sees who opened whose data, when and where (docs/security.md). The caller has already decided
+    that the user may see it (selectors.can_see_personal_data)."""
+    at = now or timezone.now()
+    rows = []
+    for appeal in appeals:
+        cap = find_capacity(user, PERSONAL_DATA_ROLES, appeal.organization_id, at=at)
+        rows.append(PersonalDataAccess(at=at, user=user, role=cap.role if cap else "", appeal=appeal, where=where))
+    with transaction.atomic():
+        PersonalDataAccess.objects.bulk_create(rows)
