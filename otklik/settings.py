@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "otklik.portal",
     "otklik.reports",
     "otklik.workspace",
+    "otklik.privacy",
     "otklik.demo",
 ]
 

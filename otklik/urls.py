@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("otklik.portal.account_urls")),
     path("workspace/escalations/", include("otklik.escalations.urls")),
     path("workspace/social/", include("otklik.intake.social.urls")),
+    path("workspace/privacy/", include("otklik.privacy.urls")),
     path("workspace/", include("otklik.workspace.urls")),
     path("open311/v2/", include("otklik.intake.urls")),
     path("reports/", include("otklik.reports.urls")),
