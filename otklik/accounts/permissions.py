@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from otklik.accounts.models import REGION_WIDE_ROLES, Absence, Membership, User
+from otklik.accounts.models import REGION_WIDE_ROLES, Absence, Membership, Role, User
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,14 @@ def find_capacity(
 
 def has_region_wide_view(user: User, *, at: dt.datetime | None = None) -> bool:
     return any(cap.region_wide for cap in capacities(user, at=at))
+
+
+def reviews_personal_data(user: User) -> bool:
+    """The region's privacy officer (a role in any organisation) and the superuser read who opened whose
+    personal data (otklik/privacy)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or any(cap.role == Role.PRIVACY_OFFICER for cap in capacities(user))
 
 
 def stand_in_for(user_id: int, *, at: dt.datetime | None = None) -> User | None:

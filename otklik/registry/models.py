@@ -369,6 +369,14 @@ class RegionSettings(models.Model):
     map_centre_lon = models.FloatField(_("map centre longitude"), null=True, blank=True)
     map_zoom = models.PositiveSmallIntegerField(_("map zoom"), default=8)
     emblem = models.ImageField(_("emblem"), upload_to="region/", blank=True)
+    # 152-FZ art. 5: personal data are kept no longer than their purpose needs; appeals of citizens are kept
+    # five years (the federal list of standard archive documents). Statistics stay (manage.py
+    # anonymise_applicants).
+    personal_data_retention_years = models.PositiveSmallIntegerField(
+        _("applicants' personal data are kept after the appeal is closed, years"), default=5,
+        help_text=_("After this term the applicant's name, contacts and personal data in texts are erased; "
+                    "counts, categories, dates and organisations stay for statistics. 0 keeps them for good."),
+    )
 
     class Meta:
         verbose_name = _("region settings")

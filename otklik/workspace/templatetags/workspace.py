@@ -39,6 +39,15 @@ def sees_social_posts(user: object) -> bool:
     return isinstance(user, User) and moderates_posts(user)
 
 
+@register.filter
+def sees_privacy_log(user: object) -> bool:
+    """Whether the menu offers the log of openings of personal data (the privacy officer's page)."""
+    from otklik.accounts.models import User
+    from otklik.accounts.permissions import reviews_personal_data
+
+    return isinstance(user, User) and reviews_personal_data(user)
+
+
 @register.simple_tag
 def field_widget(bound: BoundField) -> SafeString:
     """A form field's widget; single selects are built here directly.
