@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from otklik.intake.social.models import Post, PublishAttempt, Source
+from otklik.intake.social.models import OfficialAccount, Post, PublishAttempt, SocialSettings, Source
 
 
 class SourceForm(forms.ModelForm):
@@ -69,3 +69,35 @@ class PublishAttemptAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class OfficialAccountForm(forms.ModelForm):
+    token = forms.CharField(label=_("token"), required=False, widget=forms.PasswordInput(render_value=False),
+                            help_text=_("Leave empty to keep the stored token."))
+
+    class Meta:
+        model = OfficialAccount
+        fields = ["organization", "network", "target", "url", "api_base", "token", "is_active"]
+
+    def clean_token(self) -> str:
+        token: str = self.cleaned_data.get("token") or ""
+        if not token and self.instance.pk:
+            return self.instance.token
+        return token
+
+
+@admin.register(OfficialAccount)
+class OfficialAccountAdmin(admin.ModelAdmin):
+    form = OfficialAccountForm
+    list_display = ["organization", "network", "target", "last_post_at", "checked_at", "is_active"]
+    list_filter = ["network", "is_active"]
+    search_fields = ["organization__name", "target", "url"]
+    readonly_fields = ["last_post_at", "checked_at", "last_error"]
+
+
+@admin.register(SocialSettings)
+class SocialSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "silence_days"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not SocialSettings.objects.exists()

@@ -56,6 +56,10 @@ class Connector(Protocol):
 
     def reply(self, source: SourceSpec, thread: dict[str, Any], text: str) -> Reply: ...
 
+    def latest_post_at(self, source: SourceSpec) -> dt.datetime | None:
+        """When the page last posted (official accounts' silence)."""
+        ...
+
     def find_reply(self, source: SourceSpec, thread: dict[str, Any], marker: str) -> Reply | None:
         """The reply already under the post that carries ``marker``, or None: how an interrupted
         publication is settled without posting twice. Raises ConnectorError when it cannot tell."""

@@ -56,6 +56,10 @@ class Feed:
             items = _xml_items(data, url)
         yield Page(items, position)
 
+    def latest_post_at(self, source: SourceSpec) -> dt.datetime | None:
+        items = [item for page in self.pages(source, {}) for item in page.items]
+        return max((item.posted_at for item in items), default=None)
+
     def reply(self, source: SourceSpec, thread: dict[str, Any], text: str) -> Reply:
         raise ReadOnly()
 

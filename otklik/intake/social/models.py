@@ -204,3 +204,54 @@ class PublishAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id}/{self.answer}: {self.state}"
+
+
+class OfficialAccount(models.Model):
+    """An organisation's official page in a network (seed 003 §2.1: every body keeps its accounts and fills
+    them daily). Its newest post's time is fetched; a page silent longer than the region's period is listed
+    for the regional coordinator."""
+
+    organization = models.ForeignKey("registry.Organization", verbose_name=_("organisation"),
+                                     on_delete=models.CASCADE, related_name="official_accounts")
+    network = models.CharField(_("network"), max_length=16, choices=Network.choices)
+    target = models.CharField(_("page"), max_length=1000,
+                              help_text=_("VK: the owner id (-group id); OK: the group id; feed: its address."))
+    url = models.URLField(_("link"), max_length=1000, blank=True)
+    api_base = models.CharField(_("API base URL"), max_length=500, blank=True)
+    token = models.TextField(_("token"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    last_post_at = models.DateTimeField(_("newest post at"), null=True, blank=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("official account")
+        verbose_name_plural = _("official accounts")
+        ordering = ["organization__name", "network"]
+        constraints = [models.UniqueConstraint(fields=["network", "target"], name="official_account_once")]
+
+    def __str__(self) -> str:
+        return f"{self.organization} · {self.get_network_display()}"
+
+    @property
+    def token_masked(self) -> str:
+        return mask_secret(self.token)
+
+    @property
+    def base_url(self) -> str:
+        return self.api_base or DEFAULT_API_BASE.get(Network(self.network), "")
+
+
+class SocialSettings(models.Model):
+    """The region's rules of the social intake (one row)."""
+
+    silence_days = models.PositiveSmallIntegerField(
+        _("an official account is silent after, days"), default=3,
+        help_text=_("Accounts without a post for longer are listed for the regional coordinator."))
+
+    class Meta:
+        verbose_name = _("social networks settings")
+        verbose_name_plural = _("social networks settings")
+
+    def __str__(self) -> str:
+        return str(_("social networks settings"))

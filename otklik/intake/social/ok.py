@@ -119,6 +119,11 @@ class OK:
                 if not page.get("has_more") or not comments:
                     break
 
+    def latest_post_at(self, source: SourceSpec) -> dt.datetime | None:
+        got = self.call(source, "mediatopic.getTopics", gid=source.target, count=1)
+        topics = got.get("media_topics") or []
+        return from_unix(int(topics[0].get("created_ms", 0)) / 1000) if topics else None
+
     def reply(self, source: SourceSpec, thread: dict[str, Any], text: str) -> Reply:
         got = self.call(source, REPLY_METHOD, patient=False, discussionId=thread["topic_id"],
                         discussionType="GROUP_TOPIC", text=text,

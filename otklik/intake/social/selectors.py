@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from otklik.accounts.models import Role, User
 from otklik.accounts.permissions import capacities
 from otklik.appeals.selectors import visible_appeals
-from otklik.intake.social.models import Post, PostState, PublishAttempt, Source
+from otklik.intake.social.models import OfficialAccount, Post, PostState, PublishAttempt, Source
 from otklik.intake.social.pipeline import NEAR_WINDOW, Recent
 
 QUEUE_ROLES = frozenset({Role.MODERATOR, Role.REGIONAL_COORDINATOR, Role.ADMIN})
@@ -93,3 +93,22 @@ def appeals_to_plan(*, now: dt.datetime | None = None) -> list[int]:
 def source_health() -> list[Source]:
     """Every source with its last run, error and pause, for the moderators' page (tokens masked)."""
     return list(Source.objects.select_related("territory", "organization").order_by("network", "name"))
+
+
+def silent_accounts(*, now: dt.datetime | None = None) -> list[OfficialAccount]:
+    """Active official accounts with no post for longer than the region's period (never seen: silent too)."""
+    from otklik.intake.social.services import social_settings_get
+
+    now = now or timezone.now()
+    limit = now - dt.timedelta(days=social_settings_get().silence_days)
+    return list(OfficialAccount.objects.filter(is_active=True).filter(
+        Q(last_post_at__lt=limit) | Q(last_post_at__isnull=True)).select_related("organization")
+        .order_by(F("last_post_at").asc(nulls_first=True), "organization__name"))
+
+
+def silent_count_by_organization(*, now: dt.datetime | None = None) -> dict[int, int]:
+    """For the quarterly report: silent accounts per organisation now."""
+    counts: dict[int, int] = {}
+    for account in silent_accounts(now=now):
+        counts[account.organization_id] = counts.get(account.organization_id, 0) + 1
+    return counts

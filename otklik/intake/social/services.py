@@ -23,10 +23,12 @@ from otklik.intake.social.models import (
     AnswerKind,
     AttemptState,
     Network,
+    OfficialAccount,
     Post,
     PostEvent,
     PostState,
     PublishAttempt,
+    SocialSettings,
     Source,
 )
 from otklik.intake.social.pipeline import Pipeline, Recent, Verdict
@@ -313,3 +315,20 @@ def attempt_settle(
             attempt.verify_first = uncertain
         attempt.save()
     return attempt
+
+
+# --- official accounts ------------------------------------------------------------------------------
+
+
+def account_checked(*, account: OfficialAccount, now: dt.datetime, latest: dt.datetime | None = None,
+                    error: str = "") -> None:
+    """Record a check; a failed check keeps the last known post time (a silent page is not made up)."""
+    values: dict[str, Any] = {"checked_at": now, "last_error": error[:2000]}
+    if not error:
+        values["last_post_at"] = latest
+    OfficialAccount.objects.filter(pk=account.pk).update(**values)
+
+
+def social_settings_get() -> SocialSettings:
+    found = SocialSettings.objects.order_by("pk").first()
+    return found if found is not None else SocialSettings.objects.create()

@@ -40,3 +40,10 @@ def publish_due() -> None:
     from otklik.intake.social.publish import publish_due as publish
 
     publish()
+
+
+@task()
+def check_official_accounts() -> None:
+    from otklik.intake.social.accounts import check_accounts
+
+    check_accounts()

@@ -10,6 +10,7 @@ person to check, never sent again blindly.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -78,6 +79,9 @@ class Telegram:
         }, patient=False)
         message_id = int(result["message_id"])
         return Reply(str(message_id), _link(thread.get("chat_username", ""), int(thread["chat_id"]), message_id))
+
+    def latest_post_at(self, source: SourceSpec) -> dt.datetime | None:
+        raise ConnectorError("a bot cannot read a channel's history", permanent=True, code="no_read_back")
 
     def find_reply(self, source: SourceSpec, thread: dict[str, Any], marker: str) -> Reply | None:
         raise ConnectorError("a bot cannot read the chat back", permanent=True, code="no_read_back")

@@ -61,7 +61,7 @@ def post_list(request: HttpRequest) -> HttpResponse:
     return render(request, "social/posts.html", {
         "page": page, "rows": rows, "state": state, "network": network or "",
         "states": [(value, PostState(value).label) for value in STATES], "networks": Network.choices,
-        "sources": selectors.source_health(), "now": timezone.now(),
+        "sources": selectors.source_health(), "now": timezone.now(), "silent": selectors.silent_accounts(),
     })
 
 

@@ -9,6 +9,7 @@ requests per second" is answered by waiting a second and asking again; 9 "Flood 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -146,6 +147,12 @@ class VK:
                 start = int(comments[-1]["id"])
                 last_seen = start
         yield Page([], {"posts": watched})
+
+    def latest_post_at(self, source: SourceSpec) -> dt.datetime | None:
+        """The newest post of a page (a pinned post may be old: the newest date of the first two wins)."""
+        response = self.call(source, "wall.get", owner_id=source.target, count=2)
+        dates = [int(post.get("date", 0)) for post in response.get("items", [])]
+        return from_unix(max(dates)) if dates else None
 
     # --- answering -----------------------------------------------------------------------------
 
