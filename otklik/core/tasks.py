@@ -27,6 +27,8 @@ SCHEDULE: list[tuple[str, dict[str, str], str]] = [
      "each social source at its own interval (5 minutes by default): posts are answered within hours"),
     ("otklik.intake.social.tasks.publish_due", {"minute": "*"},
      "replies refused by a rate limit or lost with a worker go out at the next minute they are due"),
+    ("otklik.intake.social.tasks.check_official_accounts", {"minute": "41"},
+     "official accounts' newest posts: silence is counted in days"),
     ("otklik.routing.tasks.retrain", {"minute": "40", "hour": "3"},
      "the night's retraining learns the day's routing decisions; a worse version is kept but not activated"),
     ("otklik.participation.tasks.control_deadlines", {"minute": "*/5"},
