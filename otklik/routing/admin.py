@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from otklik.routing.models import RoutingModel, RoutingSettings
-from otklik.routing.services import routing_model_activate
+from otklik.routing.models import Place, RoutingModel, RoutingSettings
+from otklik.routing.services import place_save, routing_model_activate
 
 
 @admin.register(RoutingSettings)
@@ -49,3 +51,14 @@ class RoutingModelAdmin(admin.ModelAdmin):
         count = len(targets)
         self.message_user(request, ngettext("%(count)d version activated.", "%(count)d versions activated.", count)
                           % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "territory", "latitude", "longitude")
+    list_filter = ("kind",)
+    search_fields = ("name",)
+    readonly_fields = ("key",)
+
+    def save_model(self, request: HttpRequest, obj: Place, form: Any, change: bool) -> None:
+        place_save(place=obj)

@@ -104,3 +104,34 @@ class FingerprintBand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fingerprint_id}:{self.key}"
+
+
+class Place(models.Model):
+    """A gazetteer entry «населённый пункт / улица / район»: a name found in texts, its territory, a point.
+
+    Imported from the region's CSV (``manage.py routing_gazetteer``); the routing reads the place of a
+    message whose author gave no point or territory from these names.
+    """
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", _("district")
+        SETTLEMENT = "settlement", _("settlement")
+        STREET = "street", _("street")
+
+    name = models.CharField(_("name"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    territory = models.ForeignKey(
+        "registry.Territory", verbose_name=_("territory"), on_delete=models.CASCADE, related_name="places"
+    )
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    # The name's lemmas without the street type («улица Ленина» → «ленин»): what a text is matched against.
+    key = models.CharField(_("lemmas of the name"), max_length=255, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("gazetteer place")
+        verbose_name_plural = _("gazetteer")
+        constraints = [models.UniqueConstraint(fields=("kind", "name", "territory"), name="routing_place_unique")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from threading import Lock
 
 from django.core.files.storage import default_storage
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, Max, OuterRef
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Role, User
@@ -25,7 +25,8 @@ from otklik.registry.models import Category, Organization, Territory
 from otklik.registry.selectors import route_organization
 from otklik.routing import duplicates
 from otklik.routing.classifier import TextClassifier
-from otklik.routing.models import Fingerprint, FingerprintBand, RoutingModel, RoutingSettings
+from otklik.routing.models import Fingerprint, FingerprintBand, Place, RoutingModel, RoutingSettings
+from otklik.routing.places import Entry, Found, Gazetteer
 from otklik.routing.training import Example, organization_source
 
 # Past these states the organisation has taken the appeal: the moderator's routing, corrected by any
@@ -99,6 +100,30 @@ def active_model(target: str) -> tuple[RoutingModel, TextClassifier] | None:
     return row, model
 
 
+_gazetteer: dict[tuple[int, int | None], Gazetteer] = {}
+
+
+def gazetteer() -> Gazetteer:
+    """The region's gazetteer in memory, rebuilt in every process when an import added or removed places
+    (a moved point alone reaches other processes at their restart)."""
+    state = Place.objects.aggregate(n=Count("pk"), last=Max("pk"))
+    version = (int(state["n"] or 0), state["last"])
+    with _lock:
+        found = _gazetteer.get(version)
+        if found is None:
+            rows = Place.objects.values_list("pk", "kind", "key", "territory_id", "latitude", "longitude", "name")
+            entries = [Entry(*row) for row in rows]
+            parents: dict[int, int | None] = dict(Territory.objects.values_list("pk", "parent_id"))
+            found = Gazetteer(entries, parents)
+            _gazetteer.clear()
+            _gazetteer[version] = found
+    return found
+
+
+def place_in_text(text: str) -> Found | None:
+    return gazetteer().find(text)
+
+
 @dataclass(frozen=True)
 class Choice:
     id: int
@@ -112,6 +137,7 @@ class Suggestions:
     categories: list[Choice] = field(default_factory=list)
     organizations: list[Choice] = field(default_factory=list)
     territory: str = ""
+    territory_from_text: bool = False
     # «table» (the routing table over the predicted categories) or «model» (learned, measured better)
     organization_source: str = "table"
     category_version: RoutingModel | None = None
@@ -135,12 +161,22 @@ class Suggestions:
 def suggestions(appeal: Appeal) -> Suggestions:
     """Top categories and organisations for the appeal, with confidence and the words that weighed most."""
     result = Suggestions(territory=appeal.territory.name if appeal.territory_id and appeal.territory else "")
+    territory = appeal.territory if appeal.territory_id else None
+    if territory is None:
+        # The author gave no place: the gazetteer may find one in the words.
+        found_place = place_in_text(appeal.text)
+        if found_place is not None:
+            territory = Territory.objects.filter(pk=found_place.territory_id).first()
+            if territory is not None:
+                result.territory = f"{found_place.entry.name} ({territory.name})" \
+                    if found_place.entry.name != territory.name else territory.name
+                result.territory_from_text = True
     loaded = active_model(RoutingModel.Target.CATEGORY)
     if loaded is None:
         return result
     row, model = loaded
     result.category_version = row
-    territory_key = str(appeal.territory_id) if appeal.territory_id else None
+    territory_key = str(territory.pk) if territory else None
     ranked = model.suggest(appeal.text, top=len(model.labels))
     names = Category.objects.in_bulk([int(s.label) for s in ranked[:TOP]])
     result.categories = [
@@ -169,7 +205,7 @@ def suggestions(appeal: Appeal) -> Suggestions:
         category = categories.get(int(s.label))
         if category is None:
             continue
-        organization = route_organization(category=category, territory=appeal.territory)
+        organization = route_organization(category=category, territory=territory)
         if organization is None:
             continue
         organizations[organization.pk] = organization

@@ -25,7 +25,8 @@ from otklik.appeals.services import AppealError, appeal_accept
 from otklik.notifications.services import notice_create
 from otklik.routing import duplicates, selectors
 from otklik.routing.classifier import TextClassifier
-from otklik.routing.models import Fingerprint, FingerprintBand, RoutingModel
+from otklik.routing.models import Fingerprint, FingerprintBand, Place, RoutingModel
+from otklik.routing.places import name_key
 from otklik.routing.training import keyword_examples, train
 
 log = logging.getLogger(__name__)
@@ -193,3 +194,70 @@ def duplicates_answer(*, appeal_id: int) -> int:
                          webhook_body=body.replace(applicant_link(duplicate), staff_link(duplicate))):
             told += 1
     return told
+
+
+PLACE_KINDS = {
+    "district": Place.Kind.DISTRICT, "район": Place.Kind.DISTRICT,
+    "settlement": Place.Kind.SETTLEMENT, "населенный пункт": Place.Kind.SETTLEMENT,
+    "населённый пункт": Place.Kind.SETTLEMENT, "street": Place.Kind.STREET, "улица": Place.Kind.STREET,
+}
+
+
+def _coordinate(text: str, low: float, high: float) -> float | None:
+    text = (text or "").strip().replace(",", ".")
+    if not text:
+        return None
+    value = float(text)
+    if not low <= value <= high:
+        raise ValueError(text)
+    return value
+
+
+def places_import(*, rows: list[dict[str, str]], replace: bool = False) -> tuple[int, list[str]]:
+    """Import gazetteer rows (name, kind, territory, lat, lon); all or nothing. Returns (imported, errors):
+    with any error nothing is written, and each error names its line."""
+    from otklik.registry.transfer.territories import TerritoryIndex, TerritoryNotFound
+
+    index = TerritoryIndex.from_db()
+    errors: list[str] = []
+    places: dict[tuple[str, str, int], Place] = {}
+    for number, row in enumerate(rows, start=2):
+        name = (row.get("name") or "").strip()
+        kind = PLACE_KINDS.get((row.get("kind") or "").strip().lower())
+        if not name or kind is None:
+            errors.append(_("Line %(line)d: a name and a kind (district, settlement, street) are needed.")
+                          % {"line": number})
+            continue
+        try:
+            territory_id = index.find(row.get("territory") or "")
+        except TerritoryNotFound as error:
+            errors.append(_("Line %(line)d: %(error)s") % {"line": number, "error": error})
+            continue
+        try:
+            lat = _coordinate(row.get("lat", ""), -90, 90)
+            lon = _coordinate(row.get("lon", ""), -180, 180)
+        except ValueError:
+            errors.append(_("Line %(line)d: the point is not a latitude and longitude.") % {"line": number})
+            continue
+        places[(kind, name, territory_id)] = Place(
+            name=name, kind=kind, territory_id=territory_id, latitude=lat, longitude=lon,
+            key=name_key(name, kind),
+        )
+    if errors:
+        return 0, errors
+    with transaction.atomic():
+        if replace:
+            Place.objects.all().delete()
+        for place in places.values():
+            Place.objects.update_or_create(
+                kind=place.kind, name=place.name, territory_id=place.territory_id,
+                defaults={"latitude": place.latitude, "longitude": place.longitude, "key": place.key},
+            )
+    return len(places), []
+
+
+def place_save(*, place: Place) -> Place:
+    """Save a gazetteer place edited by hand, with the lemmas texts are matched against."""
+    place.key = name_key(place.name, place.kind)
+    place.save()
+    return place
