@@ -20,7 +20,7 @@ _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _PHONE = re.compile(r"(?:\+7|\b8)[\s(-]*\d{3}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}\b")
 # What portals put in place of personal data or form fields: «[ФИО]», «{адрес}», «XXXX», «***».
 _MASK = re.compile(r"\[[^\]]{0,40}\]|\{[^}]{0,40}\}|\b[XХ]{3,}\b|\*{3,}|#[0-9A-Fa-f]{6}\b")
-_SPACE = re.compile(r"\s+")
+_MASK_MARKS = ("[", "{", "***", "#")
 _WORD = re.compile(r"[а-яёa-z0-9]", re.IGNORECASE)
 # The hot path's word tokens: runs of letters (hyphenated words kept whole) and runs of digits. On the Kursk
 # appeals they agree with razdel's word tokens on 98.7 % of tokens (the rest: «2021г» read as «2021», «г»)
@@ -36,9 +36,18 @@ def _analyzer() -> pymorphy3.MorphAnalyzer:
 def clean(text: str) -> str:
     """The text a person reads: tags, entities, links, contacts and masks gone, spaces collapsed."""
     text = html.unescape(_TAG.sub(" ", text or ""))
-    for pattern in (_URL, _EMAIL, _PHONE, _MASK):
-        text = pattern.sub(" ", text)
-    return _SPACE.sub(" ", text).strip()
+    # Each pattern costs a scan of the text (20 µs for a typical appeal); most texts hold none of them,
+    # and a substring test that rules a pattern out is a hundred times cheaper than the scan.
+    lowered = text.lower()
+    if "http" in lowered or "www." in lowered:
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _EMAIL.sub(" ", text)
+    if "+7" in text or "8" in text:
+        text = _PHONE.sub(" ", text)
+    if any(mark in text for mark in _MASK_MARKS) or "xxx" in lowered or "ххх" in lowered:
+        text = _MASK.sub(" ", text)
+    return " ".join(text.split())
 
 
 def tokens(text: str) -> list[str]:
