@@ -138,6 +138,15 @@ def test_a_post_is_answered_under_itself_exactly_once(network, networks, world, 
     assert run("social_fetch")["new"] == 0  # the second fetch finds nothing new
     assert Post.objects.count() == 2
 
+    figures = client.get("/api/social/metrics?start=2026-12-01&end=2026-12-31&by=network").json()
+    assert len(figures) == 1 and figures[0]["key"] == network
+    assert (figures[0]["found"], figures[0]["accepted"], figures[0]["answered"]) == (2, 1, 1)
+    assert figures[0]["share_answered"] == 1.0 and figures[0]["share_on_time"] == 1.0
+    assert 0.2 < figures[0]["median_hours_to_first_reply"] < 0.5  # fetched, answered and replied in 15 minutes
+    by_org = client.get("/api/social/metrics?start=2026-12-01&end=2026-12-31&by=organization").json()
+    assert {row["key"] for row in by_org} >= {world.org.name}
+    assert client.get("/api/social/metrics?start=2026-12-01&end=2026-12-31&by=colour").status_code == 400
+
 
 def test_a_reply_whose_answer_was_lost_is_found_under_the_post_not_sent_again(networks, world, _controlled_clock,
                                                                               django_capture_on_commit_callbacks):

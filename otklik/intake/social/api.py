@@ -7,14 +7,17 @@ through services and answer errors as {"code", "message", "field"} like every ot
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from otklik.accounts.models import User
 from otklik.appeals.api import ErrorOut
 from otklik.intake.social import selectors, services
+from otklik.intake.social.metrics import GROUPINGS, social_metrics
 from otklik.intake.social.models import Post, PostState
 from otklik.intake.social.services import SocialError
 
@@ -135,3 +138,27 @@ def reject_post(request: HttpRequest, post_id: int, payload: PostRejectIn) -> Po
     post = selectors.post_for_user(user, post_id)
     assert post is not None
     return _out(post)
+
+
+class MetricsFilter(Schema):
+    start: dt.date
+    end: dt.date
+    by: str = "network"
+
+
+@router.get("/metrics", response={200: list[dict[str, Any]], 400: ErrorOut, 403: ErrorOut})
+def metrics(request: HttpRequest, filters: Query[MetricsFilter]) -> list[dict[str, Any]]:
+    """Posts found, accepted, rejected, answered, on time and the median hours to the first reply and to
+    the final answer, over posts found from ``start`` to ``end`` (inclusive), grouped ``by`` network,
+    organization, category or territory. Region-wide staff only."""
+    user = request.user
+    assert isinstance(user, User)
+    if not selectors.moderates_posts(user):
+        raise SocialError("forbidden", _("Social network figures are for the region's staff."), status=403)
+    if filters.by not in GROUPINGS:
+        raise SocialError("invalid_grouping", _("Group by network, organization, category or territory."),
+                          field="by")
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(filters.start, dt.time(), tz)
+    end = dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time(), tz)
+    return social_metrics(start=start, end=end, by=filters.by)
