@@ -43,14 +43,19 @@ def routing_settings() -> RoutingSettings:
     return row if row is not None else RoutingSettings()
 
 
-def decided_examples() -> list[Example]:
+# The newest decisions are the ones that say how the region routes now, and a bound keeps the nightly
+# training within minutes and memory on two cores.
+MAX_TRAINING_APPEALS = 50_000
+
+
+def decided_examples(limit: int = MAX_TRAINING_APPEALS) -> list[Example]:
     rows = (
         Appeal.objects.filter(state__in=DECIDED_STATES, category__isnull=False, organization__isnull=False,
                               duplicate_of__isnull=True)
-        .order_by("pk")
-        .values_list("text", "category_id", "organization_id", "territory_id")
+        .order_by("-pk")
+        .values_list("text", "category_id", "organization_id", "territory_id")[:limit]
     )
-    return [Example(text, str(c), str(o), str(t) if t else None) for text, c, o, t in rows.iterator()]
+    return [Example(text, str(c), str(o), str(t) if t else None) for text, c, o, t in rows]
 
 
 def keyword_categories() -> list[tuple[str, str, str]]:

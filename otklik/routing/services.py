@@ -90,13 +90,20 @@ def routing_models_train(*, user: User | None = None, now: dt.datetime | None = 
             rows.append(_store(target=RoutingModel.Target.ORGANIZATION, source=RoutingModel.Source.HISTORY,
                                model=trained.organization, metrics=trained.metrics, user=user, now=now))
     else:
-        texts, labels = keyword_examples(selectors.keyword_categories())
+        categories = selectors.keyword_categories()
+        texts, labels = keyword_examples(categories)
         if len(set(labels)) < 2:
             log.warning("routing: neither history nor category keywords to train on")
             return []
+        # The nightly run would otherwise add the same keyword model every night until history is enough.
+        keywords_hash = hashlib.sha256(repr(sorted(categories)).encode()).hexdigest()
+        active = RoutingModel.objects.filter(target=RoutingModel.Target.CATEGORY, is_active=True).first()
+        if active is not None and active.metrics.get("keywords_hash") == keywords_hash:
+            return []
         model = TextClassifier(calibrate=False).fit(texts, labels)
-        rows.append(_store(target=RoutingModel.Target.CATEGORY, source=RoutingModel.Source.KEYWORDS,
-                           model=model, metrics={"history_examples": len(examples)}, user=user, now=now))
+        rows.append(_store(target=RoutingModel.Target.CATEGORY, source=RoutingModel.Source.KEYWORDS, model=model,
+                           metrics={"history_examples": len(examples), "keywords_hash": keywords_hash},
+                           user=user, now=now))
     for row in rows:
         if _better_or_first(row):
             routing_model_activate(model_id=row.pk, user=user)

@@ -33,6 +33,12 @@ def test_without_history_it_starts_from_the_categories_keywords(routing_region):
     assert found.organization_source == "table"
     # A keyword model suggests; it never decides alone, however sure it is.
     assert not found.from_history and found.automatic_choice(0.0) is None
+    # The nightly run adds no new version while the keywords stay the same; a changed keyword makes one.
+    assert routing_models_train() == []
+    category = routing_region.categories["вода"]
+    category.keywords += ", кран"
+    category.save()
+    assert [r.version for r in routing_models_train()] == [2]
 
 
 def test_it_trains_on_decided_appeals_only_and_records_its_figures(routing_region, history):
