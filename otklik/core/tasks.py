@@ -33,6 +33,8 @@ SCHEDULE: list[tuple[str, dict[str, str], str]] = [
      "the night's retraining learns the day's routing decisions; a worse version is kept but not activated"),
     ("otklik.participation.tasks.control_deadlines", {"minute": "*/5"},
      "late starts, finishes and results of discussions, votes and polls; notices a failed run left unmade"),
+    ("otklik.privacy.tasks.anonymise_due", {"minute": "20", "hour": "2"},
+     "applicants past the region's term of keeping personal data are made anonymous within a day"),
 ]
 
 
