@@ -69,3 +69,7 @@ def due_for_anonymisation(now: dt.datetime) -> QuerySet[Appeal]:
     return (Appeal.objects.exclude(state__in=sorted(str(s) for s in OPEN_STATES)).exclude(pk__in=done)
             .annotate(finished_at=Coalesce("closed_at", "state_changed_at"))
             .filter(finished_at__lt=cutoff).order_by("finished_at", "id"))
+
+
+def finished_appeal(number: str) -> Appeal | None:
+    return Appeal.objects.exclude(state__in=sorted(str(s) for s in OPEN_STATES)).filter(number=number).first()

@@ -28,14 +28,16 @@ CONTACT_FIELDS = ("applicant_name", "applicant_email", "applicant_phone", "appli
                   "social_url")
 
 
-def applicant_anonymise(*, appeal_id: int, now: dt.datetime | None = None) -> Anonymisation | None:
-    """Erase the applicant of one appeal; None when it is already anonymous or not finished yet."""
+def applicant_anonymise(*, appeal_id: int, now: dt.datetime | None = None,
+                        before_term: bool = False) -> Anonymisation | None:
+    """Erase the applicant of one appeal; None when it is already anonymous, still open, or (unless
+    ``before_term``: the person asked to be erased, art. 21) its term has not ended yet."""
     now = now or timezone.now()
     with transaction.atomic():
         appeal = Appeal.objects.select_for_update().filter(pk=appeal_id).first()
-        if appeal is None or Anonymisation.objects.filter(appeal_id=appeal_id).exists():
+        if appeal is None or appeal.is_open or Anonymisation.objects.filter(appeal_id=appeal_id).exists():
             return None
-        if not selectors.due_for_anonymisation(now).filter(pk=appeal_id).exists():
+        if not before_term and not selectors.due_for_anonymisation(now).filter(pk=appeal_id).exists():
             return None
         finished_at = appeal.closed_at or appeal.state_changed_at
         names = [n for n in (appeal.applicant_name, appeal.social_author) if n]

@@ -11,7 +11,7 @@ import json
 import logging
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from otklik.accounts.models import Role
 from otklik.appeals import chain
@@ -252,3 +252,15 @@ def test_one_persons_data_is_exported_as_json_by_e_mail_or_account(citizens, tmp
     target = tmp_path / "person.json"
     call_command("export_person", "--user", str(citizen.pk), "--output", str(target), stderr=io.StringIO())
     assert {a["number"] for a in json.loads(target.read_text(encoding="utf-8"))["appeals"]} == numbers
+
+
+def test_one_finished_appeal_is_erased_at_once_on_the_persons_request_and_an_open_one_is_not(citizens):
+    finished = advance(submit(citizens), citizens, to="published")
+    still_open = advance(submit(citizens, key="pd:open"), citizens, to="accept")
+    call_command("anonymise_applicants", "--appeal", finished.number, stdout=io.StringIO())
+    finished.refresh_from_db()
+    assert finished.applicant_email == "" and "912" not in finished.text
+    with pytest.raises(CommandError):
+        call_command("anonymise_applicants", "--appeal", still_open.number, stdout=io.StringIO())
+    still_open.refresh_from_db()
+    assert still_open.applicant_email == "petr@example.org"
