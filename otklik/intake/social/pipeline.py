@@ -148,12 +148,24 @@ class Recent:
 
 class Pipeline:
     def __init__(self) -> None:
-        self.categories: list[tuple[int, frozenset[str], Category]] = []
+        # Each keyword is a phrase of content lemmas that must all be in the post («уход на дому» is not
+        # matched by «дом» alone); a category scores the phrases it matches, longer phrases first.
+        self.categories: list[tuple[int, list[frozenset[str]], Category]] = []
         for category in Category.objects.filter(is_active=True):
-            words = frozenset(w for keyword in category.keyword_list() for w in lemmas(keyword))
-            if words:
-                self.categories.append((category.pk, words, category))
-        self.problem_words = PROBLEM_LEMMAS | frozenset(w for _pk, words, _c in self.categories for w in words)
+            phrases = [frozenset(w for w in lemmas(keyword) if len(w) > SHORT_WORD)
+                       for keyword in category.keyword_list()]
+            phrases = [phrase for phrase in phrases if phrase]
+            if phrases:
+                self.categories.append((category.pk, phrases, category))
+        # A lemma many categories use («дом») tells less than one only a single category has («батарея»).
+        spread: dict[str, int] = {}
+        for _pk, phrases, _c in self.categories:
+            for lemma_ in {w for phrase in phrases for w in phrase}:
+                spread[lemma_] = spread.get(lemma_, 0) + 1
+        self.weights = {phrase: 1 / min(spread[w] for w in phrase)
+                        for _pk, phrases, _c in self.categories for phrase in phrases}
+        self.problem_words = PROBLEM_LEMMAS | frozenset(
+            w for _pk, phrases, _c in self.categories for phrase in phrases if len(phrase) == 1 for w in phrase)
         # The gazetteer: a territory is found by all the lemmas of its name (a short name like
         # «Северодольск» is one word; «Заречный район» needs «заречный»).
         self.territories: list[tuple[tuple[str, ...], Territory]] = []
@@ -187,11 +199,18 @@ class Pipeline:
         territory = territory or source_territory
         verdict.in_territory = territory is not None or source_organization is not None
         verdict.territory_id = territory.pk if territory else None
-        best = max(((len(words & cwords), pk, category) for pk, cwords, category in self.categories),
-                   default=None, key=lambda row: row[0])
-        if best is not None and best[0] > 0:
-            verdict.category_id = best[1]
-            verdict.organization_id = self._route(best[2], territory)
+        best: tuple[tuple[float, int, int], Category] | None = None
+        for _pk, phrases, category in self.categories:
+            matched = [phrase for phrase in phrases if phrase <= words]
+            if matched:
+                # The more telling words, then the longer phrases, then the narrower category.
+                score = (sum(self.weights[phrase] for phrase in matched), sum(len(phrase) for phrase in matched),
+                         int(category.parent_id is not None))
+                if best is None or score > best[0]:
+                    best = (score, category)
+        if best is not None:
+            verdict.category_id = best[1].pk
+            verdict.organization_id = self._route(best[1], territory)
         if verdict.organization_id is None and source_organization is not None:
             verdict.organization_id = source_organization.pk
         return verdict
