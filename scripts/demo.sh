@@ -44,6 +44,8 @@ trap 'exit 143' TERM HUP
 mkdir -p var/log
 $py manage.py run_huey --quiet >var/log/worker.log 2>&1 & pids+=($!)
 $py manage.py sweep_deadlines --loop >var/log/sweeper.log 2>&1 & pids+=($!)
+# A local fake social network (marked as a demo): its posts reach the social queue, answers go back under them.
+$py manage.py demo_social_network >var/log/social-demo.log 2>&1 & pids+=($!)
 .venv/bin/granian --interface wsgi --host "$host" --port "$port" --workers 1 \
   --blocking-threads 4 --backpressure 16 --static-path-mount var/static --static-path-route /static \
   otklik.wsgi:application >var/log/web.log 2>&1 & web=$!
@@ -74,7 +76,8 @@ echo "Otklik is running at $url"
 echo
 $py manage.py load_demo --print-logins
 echo
-echo "Logs: var/log/web.log, var/log/worker.log, var/log/sweeper.log. Stop with Ctrl-C."
+echo "Demo social network (posts and replies): http://127.0.0.1:8025/ — the moderator's queue: ${url}workspace/social/"
+echo "Logs: var/log/web.log, var/log/worker.log, var/log/sweeper.log, var/log/social-demo.log. Stop with Ctrl-C."
 # Stop everything as soon as any of the three exits on its own.
 status=0
 wait -n "${pids[@]}" || status=$?
