@@ -21,6 +21,8 @@ from otklik.registry.models import (
 from otklik.registry.transfer import KINDS, registry_export, registry_import
 from tests import factories as f
 
+REGISTRY_OWN_KINDS = {"classifier", "territories", "organizations", "categories", "routing", "people"}
+
 pytestmark = pytest.mark.django_db
 
 ORG_HEADERS = ["Наименование", "Вид", "Эл. почта", "Ответственное лицо: ФИО", "Ответственное лицо: должность"]
@@ -278,7 +280,8 @@ def test_it_changes_nothing_when_an_export_is_imported_again(rich_registry):
         result = registry_import(kind=kind, data=registry_export(kind=kind, fmt="xlsx"), filename="x.xlsx")
         assert result.ok, (kind, result.errors)
         assert (result.created, result.updated) == (0, 0), kind
-        assert result.unchanged > 0
+        # Kinds that domains above the registry register (social sources) have no rows in this registry.
+        assert result.unchanged > 0 or kind not in REGISTRY_OWN_KINDS, kind
 
 
 def test_it_writes_territory_references_that_find_the_same_place(rich_registry):
