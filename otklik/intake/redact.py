@@ -42,12 +42,18 @@ def _digest(appeal: Appeal, source: str) -> str:
 class PublicTexts:
     """Masked texts of some appeals, by appeal and field."""
 
-    def __init__(self, values: dict[tuple[int, str], str], late: list[int]) -> None:
+    def __init__(self, values: dict[tuple[int, str], str], late: list[int],
+                 found: dict[tuple[int, str], dict[str, int]] | None = None) -> None:
         self._values = values
+        self._found = found or {}
         self.late = late  # appeals whose texts got only the fast pass this time
 
     def get(self, appeal: Appeal, field: str = "text") -> str:
         return self._values.get((appeal.pk, field), "")
+
+    def found(self, appeal: Appeal, field: str = "text") -> dict[str, int]:
+        """Personal data found in the text, by kind (core.pii: name, phone, email, address)."""
+        return self._found.get((appeal.pk, field), {})
 
 
 def public_texts(appeals: Iterable[Appeal], fields: Sequence[str] = PUBLIC_FIELDS, *,
@@ -60,6 +66,7 @@ def public_texts(appeals: Iterable[Appeal], fields: Sequence[str] = PUBLIC_FIELD
               PublicText.objects.filter(appeal_id__in=[a.pk for a in rows], field__in=list(fields))}
     limit = settings.PII_PUBLIC_BUDGET_SECONDS if budget is None else budget
     values: dict[tuple[int, str], str] = {}
+    found: dict[tuple[int, str], dict[str, int]] = {}
     late: set[int] = set()
     computed: list[PublicText] = []
     started: float | None = None
@@ -72,6 +79,7 @@ def public_texts(appeals: Iterable[Appeal], fields: Sequence[str] = PUBLIC_FIELD
             row = stored.get(key)
             if not source or (row is not None and row.digest == digest):
                 values[key] = row.masked if source and row is not None else ""
+                found[key] = row.found if source and row is not None else {}
                 continue
             names, addresses = _known(appeal)
             if started is None:
@@ -83,12 +91,13 @@ def public_texts(appeals: Iterable[Appeal], fields: Sequence[str] = PUBLIC_FIELD
                 continue
             spans = pii.find_personal_data(source, names=names, addresses=addresses, models=models)
             values[key] = pii.mask_spans(source, spans)
+            found[key] = dict(Counter(s.kind for s in spans))
             if models:
                 computed.append(PublicText(appeal_id=appeal.pk, field=field, digest=digest, masked=values[key],
-                                           found=dict(Counter(s.kind for s in spans)), computed_at=timezone.now()))
+                                           found=found[key], computed_at=timezone.now()))
     public_texts_store(rows=computed)
     if late and enqueue:
         from otklik.intake.tasks import fill_public_texts
 
         fill_public_texts.enqueue(sorted(late))
-    return PublicTexts(values, sorted(late))
+    return PublicTexts(values, sorted(late), found)

@@ -23,18 +23,20 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from otklik.accounts.models import Role, User
-from otklik.accounts.permissions import capacities, has_region_wide_view
+from otklik.accounts.permissions import capacities, find_capacity, has_region_wide_view
 from otklik.appeals import selectors
-from otklik.appeals.lifecycle import Action
+from otklik.appeals.lifecycle import Action, State
 from otklik.appeals.models import Appeal, PersonalDataAccess
 from otklik.appeals.services import AppealError, personal_data_access_record
 from otklik.core import pii
 from otklik.core.text import fill_placeholders
 from otklik.intake import selectors as intake_selectors
 from otklik.intake.models import Attachment
+from otklik.intake.redact import public_texts
 from otklik.notifications import selectors as notice_selectors
 from otklik.notifications import services as notice_services
 from otklik.registry import selectors as registry_selectors
@@ -269,6 +271,7 @@ def _card_context(request: HttpRequest, appeal: Appeal, *, bound: ActionForm | N
         "appeal": appeal,
         "state_label": presentation.state_label(appeal.state),
         "personal": personal,
+        "before_publication": _before_publication(user, appeal),
         # Those who may not see the applicant's data read the text with it hidden as well.
         "text": appeal.text if personal else pii.mask(
             appeal.text, names=[n for n in (appeal.applicant_name, appeal.social_author) if n],
@@ -290,6 +293,25 @@ def _card_context(request: HttpRequest, appeal: Appeal, *, bound: ActionForm | N
         # A refused form that is no longer offered (the appeal changed meanwhile) still says why.
         "stray_errors": list(bound.non_field_errors()) if bound is not None and bound.action not in names else [],
     }
+
+
+KIND_LABELS = {pii.NAME: gettext_lazy("names"), pii.PHONE: gettext_lazy("phones"),
+               pii.EMAIL: gettext_lazy("e-mail addresses"), pii.ADDRESS: gettext_lazy("home addresses")}
+
+
+def _before_publication(user: User, appeal: Appeal) -> dict[str, Any] | None:
+    """For the moderator, before the text may become public: the personal data found in it and the text as
+    public pages and Open311 will show it (checked now and kept, so the first public showing is ready)."""
+    if appeal.state not in {State.RECEIVED, State.MODERATION} or not appeal.text:
+        return None
+    if find_capacity(user, {Role.MODERATOR, Role.REGIONAL_COORDINATOR}, appeal.organization_id) is None:
+        return None
+    texts = public_texts([appeal], ["text"])
+    found = texts.found(appeal)
+    if not found:
+        return None
+    kinds = ", ".join(f"{label}: {found[kind]}" for kind, label in KIND_LABELS.items() if found.get(kind))
+    return {"kinds": kinds, "public": texts.get(appeal)}
 
 
 def _action_title(name: str) -> str:

@@ -264,3 +264,16 @@ def test_one_finished_appeal_is_erased_at_once_on_the_persons_request_and_an_ope
         call_command("anonymise_applicants", "--appeal", still_open.number, stdout=io.StringIO())
     still_open.refresh_from_db()
     assert still_open.applicant_email == "petr@example.org"
+
+
+def test_the_moderator_sees_what_will_be_hidden_before_the_text_is_public(client, citizens):
+    appeal = submit(citizens)
+    client.force_login(citizens.moderator)
+    card = client.get(f"/workspace/appeals/{appeal.pk}/").content.decode()
+    assert "В тексте есть персональные данные (имена: 1, телефоны: 1, адреса почты: 1, домашние адреса: 1)" in card
+    assert "позвоните [имя скрыто] по номеру [телефон скрыт]" in card  # the public version, to check by eye
+    # Checked and kept before publication: the first public showing finds it ready.
+    assert PublicText.objects.filter(appeal=appeal, field="text", found__phone=1).exists()
+    advance(appeal, citizens, to="accept")
+    client.force_login(citizens.coordinator)
+    assert 'id="personal-found"' not in client.get(f"/workspace/appeals/{appeal.pk}/").content.decode()
