@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from otklik.accounts.models import Membership, Role, User
 from otklik.accounts.permissions import capacities
 from otklik.appeals.lifecycle import Action, Regime, State
-from otklik.appeals.models import Appeal, AppealEvent, DeadlineBreach
-from otklik.appeals.services import AppealError
+from otklik.appeals.models import Appeal, AppealEvent, DeadlineBreach, PersonalDataAccess
+from otklik.appeals.services import AppealError, personal_data_access_record
 from otklik.registry.models import Organization
 from otklik.reports import aggregates as agg
 from otklik.reports import documents, sstu
@@ -385,6 +385,13 @@ def sstu_export_run(*, day: dt.date, organization_id: int = 0, user: User | None
             for appeal_id, status in done
         ], batch_size=1000)
     return export
+
+
+def sstu_part_downloaded(*, user: User, export: SstuExport) -> None:
+    """A part of an SSTU.RF export carries applicants' names and addresses: downloading it opens their data,
+    recorded for the privacy officer for each appeal the export carried."""
+    appeals = list(Appeal.objects.filter(sstu_export_state__export=export).only("id", "organization_id"))
+    personal_data_access_record(user=user, appeals=appeals, where=PersonalDataAccess.Where.EXPORT)
 
 
 def sstu_monitoring(*, user: User, day: dt.date) -> list[dict[str, Any]]:

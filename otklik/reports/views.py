@@ -266,8 +266,9 @@ def sstu(request: HttpRequest) -> HttpResponse:
 def sstu_part(request: HttpRequest, export_id: int, number: int) -> HttpResponse:
     export = selectors.visible_exports(_user(request)).filter(pk=export_id).first()
     part = SstuExportPart.objects.filter(export=export, number=number).first() if export else None
-    if part is None:
+    if part is None or export is None:
         raise Http404
+    services.sstu_part_downloaded(user=_user(request), export=export)
     response = HttpResponse(bytes(part.content), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="sstu-{export_id}-{number:03d}.zip"'
     return response

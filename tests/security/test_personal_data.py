@@ -277,3 +277,21 @@ def test_the_moderator_sees_what_will_be_hidden_before_the_text_is_public(client
     advance(appeal, citizens, to="accept")
     client.force_login(citizens.coordinator)
     assert 'id="personal-found"' not in client.get(f"/workspace/appeals/{appeal.pk}/").content.decode()
+
+
+def test_downloading_an_sstu_export_opens_its_applicants_data_and_is_recorded(rworld, client,
+                                                                                django_capture_on_commit_callbacks):
+    import time_machine
+
+    from tests.reports.conftest import local, make_appeal
+
+    fz = make_appeal(rworld, at=local(2026, 3, 4), regime="fz59", channel="email", answer_after_hours=50)
+    client.force_login(rworld.regional)
+    with time_machine.travel(local(2026, 4, 1), tick=False), django_capture_on_commit_callbacks(execute=True):
+        job = client.post("/api/reports/sstu/exports", {"day": "2026-03-01"}, content_type="application/json").json()
+    export_id = client.get(f"/api/reports/jobs/{job['id']}").json()["result"]["export_id"]
+    assert not PersonalDataAccess.objects.exists()
+    assert client.get(f"/api/reports/sstu/exports/{export_id}/parts/1").status_code == 200
+    assert client.get(f"/reports/sstu/exports/{export_id}/parts/1/").status_code == 200
+    assert list(PersonalDataAccess.objects.values_list("appeal_id", "user_id", "where")) == [
+        (fz.pk, rworld.regional.pk, "export")] * 2
