@@ -342,8 +342,9 @@ def sstu_export_detail(request: HttpRequest, export_id: int) -> dict[str, Any]:
 def sstu_part(request: HttpRequest, export_id: int, number: int) -> HttpResponse:
     export = selectors.visible_exports(_user(request)).filter(pk=export_id).first()
     part = SstuExportPart.objects.filter(export=export, number=number).first() if export else None
-    if part is None:
+    if part is None or export is None:
         raise ReportError("not_found", _("Export not found."), status=404)
+    services.sstu_part_downloaded(user=_user(request), export=export)
     response = HttpResponse(bytes(part.content), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="sstu-{export_id}-{number:03d}.zip"'
     return response
