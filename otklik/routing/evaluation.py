@@ -76,14 +76,18 @@ def _territories(rows: Sequence[Row], column: str | None) -> list[str | None] | 
 
 def evaluate(
     train: Sequence[Row], test: Sequence[Row], *, text_col: str, label_col: str, territory_col: str | None = None,
-    make: Callable[[], TextClassifier] = TextClassifier,
+    make: Callable[[], TextClassifier] = TextClassifier, extra: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
-    """Train on ``train``, predict every ``test`` row alone; the figures of one split plus the predictions."""
+    """Train on ``train`` (and the ``extra`` (text, label) pairs: the labels' own words), predict every
+    ``test`` row alone; the figures of one split plus the predictions."""
     with threadpool_limits(limits=1):
         model = make()
         started = time.perf_counter()
+        places_train = _territories(train, territory_col)
         model.fit(
-            [r[text_col] for r in train], [r[label_col].strip() for r in train], _territories(train, territory_col)
+            [r[text_col] for r in train] + [text for text, _label in extra],
+            [r[label_col].strip() for r in train] + [label for _text, label in extra],
+            None if places_train is None else places_train + [None] * len(extra),
         )
         train_seconds = time.perf_counter() - started
         texts = [r[text_col] for r in test]
@@ -108,7 +112,7 @@ def evaluate(
 
 def cross_validate(
     rows: Sequence[Row], *, folds: int, text_col: str, label_col: str, territory_col: str | None = None,
-    seed: int = 0, make: Callable[[], TextClassifier] = TextClassifier,
+    seed: int = 0, make: Callable[[], TextClassifier] = TextClassifier, extra: Sequence[tuple[str, str]] = (),
 ) -> list[dict[str, Any]]:
     """Stratified K folds (each label dealt round-robin after a seeded shuffle), one ``evaluate`` per fold."""
     if folds < 2:
@@ -130,7 +134,8 @@ def cross_validate(
         train = [r for i, r in enumerate(rows) if fold_of[i] != k]
         test = [r for i, r in enumerate(rows) if fold_of[i] == k]
         results.append(
-            evaluate(train, test, text_col=text_col, label_col=label_col, territory_col=territory_col, make=make)
+            evaluate(train, test, text_col=text_col, label_col=label_col, territory_col=territory_col, make=make,
+                     extra=extra)
         )
     return results
 

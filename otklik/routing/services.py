@@ -34,13 +34,14 @@ log = logging.getLogger(__name__)
 
 def _store(
     *, target: str, source: str, model: TextClassifier, metrics: dict[str, Any], user: User | None,
-    now: dt.datetime,
+    now: dt.datetime, examples: int | None = None,
 ) -> RoutingModel:
     data = model.dumps()
     version = selectors.next_version(target)
     row = RoutingModel(
         target=target, version=version, source=source, sha256=hashlib.sha256(data).hexdigest(), trained_at=now,
-        trained_by=user, examples=model.trained_on, labels=len(model.labels), metrics=metrics,
+        trained_by=user, examples=model.trained_on if examples is None else examples, labels=len(model.labels),
+        metrics=metrics,
     )
     row.file.save(f"{target}-v{version}.bin", ContentFile(data), save=False)
     row.save()
@@ -83,9 +84,16 @@ def routing_models_train(*, user: User | None = None, now: dt.datetime | None = 
     examples = selectors.decided_examples()
     rows: list[RoutingModel] = []
     if len(examples) >= settings_row.min_training_appeals and len({e.category for e in examples}) >= 2:
-        trained = train(examples, selectors.table_organization)
+        texts, labels = keyword_examples(selectors.keyword_categories())
+        known = {e.category for e in examples}
+        # Only categories the history knows: a category nobody has ever been routed to is not suggested
+        # from three keywords against thousands of real messages.
+        extra = [(t, c) for t, c in zip(texts, labels, strict=True) if c in known]
+        trained = train(examples, selectors.table_organization, extra=extra)
+        trained.metrics["category"]["keyword_rows"] = len(extra)
         rows.append(_store(target=RoutingModel.Target.CATEGORY, source=RoutingModel.Source.HISTORY,
-                           model=trained.category, metrics=trained.metrics, user=user, now=now))
+                           model=trained.category, metrics=trained.metrics, user=user, now=now,
+                           examples=len(examples)))
         if trained.organization is not None:
             rows.append(_store(target=RoutingModel.Target.ORGANIZATION, source=RoutingModel.Source.HISTORY,
                                model=trained.organization, metrics=trained.metrics, user=user, now=now))

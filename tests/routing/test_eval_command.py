@@ -85,3 +85,22 @@ def test_a_file_that_is_not_utf8_is_named_in_the_error(tmp_path):
     with pytest.raises(CommandError, match="not UTF-8"):
         call_command("routing_eval", "--train", str(tmp_path / "bad.csv"), "--folds", "2",
                      "--text-col", "текст", "--label-col", "категория", stdout=io.StringIO())
+
+
+def test_keywords_teach_a_label_the_history_lacks_and_are_never_scored(tmp_path):
+    from otklik.routing.synthetic import VOCABULARY
+
+    known = ("дороги", "освещение", "мусор", "транспорт")
+    _write_csv(tmp_path / "train.csv", messages(300, seed=6, categories=known))
+    _write_csv(tmp_path / "test.csv", messages(200, seed=7, confusion=0.0))
+    with (tmp_path / "keywords.csv").open("w", encoding="utf-8") as handle:
+        handle.write("слова,категория\n")
+        for word in VOCABULARY["вода"]:
+            handle.write(f"{word},вода\n")
+    common = ["--train", str(tmp_path / "train.csv"), "--test", str(tmp_path / "test.csv"),
+              "--text-col", "текст", "--label-col", "категория"]
+    without = _eval(*common)
+    with_words = _eval(*common, "--keywords", str(tmp_path / "keywords.csv"), "--keywords-col", "слова")
+    assert without["per_class"]["вода"]["recall"] == 0
+    assert with_words["per_class"]["вода"]["recall"] > 0.5
+    assert sum(c["support"] for c in with_words["per_class"].values()) == 200  # keyword rows are not scored

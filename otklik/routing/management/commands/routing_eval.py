@@ -4,7 +4,10 @@ Trains the routing classifier on one labelled file and predicts another, or cros
 stratified folds, and prints one JSON object: ``accuracy``, ``macro_f1``, ``per_class`` (precision, recall,
 f1, support), ``predictions_per_second`` (single messages, one core, a running process),
 ``predictions_per_second_cold`` (the first pass, word forms not yet cached) and ``train_seconds`` (per
-fold). Scripts depend on this output; it needs no database.
+fold). ``--keywords FILE [--keywords-col C]`` adds the labels' own words (category names, keywords, topic
+names: a row per phrase with its label) to every training set, as ``routing_train`` adds the categories'
+names and keywords to the history; they are never predicted. Scripts depend on this output; it needs no
+database.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ class Command(BaseCommand):
         parser.add_argument("--territory-col", default=None, help="a column naming the place, used as a feature")
         parser.add_argument("--folds", type=int, default=None, help="cross-validate --train in K folds")
         parser.add_argument("--seed", type=int, default=0, help="shuffle of the folds")
+        parser.add_argument("--keywords", type=Path, default=None,
+                            help="the labels' own words (names, keywords, topics): more training rows, never tested")
+        parser.add_argument("--keywords-col", default=None, help="text column of --keywords (default: --text-col)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         columns = {
@@ -39,13 +45,19 @@ class Command(BaseCommand):
         }
         try:
             train = labelled(read_table(options["train"]), name=str(options["train"]), **columns)
+            extra: list[tuple[str, str]] = []
+            if options["keywords"] is not None:
+                column = options["keywords_col"] or options["text_col"]
+                rows = labelled(read_table(options["keywords"]), column, options["label_col"], None,
+                                str(options["keywords"]))
+                extra = [(r[column], r[options["label_col"]].strip()) for r in rows]
             if options["test"] is not None:
                 if options["folds"]:
                     raise CommandError("give either --test or --folds, not both")
                 test = labelled(read_table(options["test"]), name=str(options["test"]), **columns)
-                results = [evaluate(train, test, **columns)]
+                results = [evaluate(train, test, extra=extra, **columns)]
             elif options["folds"]:
-                results = cross_validate(train, folds=options["folds"], seed=options["seed"], **columns)
+                results = cross_validate(train, folds=options["folds"], seed=options["seed"], extra=extra, **columns)
             else:
                 raise CommandError("give --test FILE or --folds K")
         except TableError as error:
