@@ -101,3 +101,20 @@ def test_retraining_is_a_periodic_task_in_the_one_schedule(routing_region, histo
     routing_region.decided(messages(150, seed=3))
     retrain.enqueue()
     assert RoutingModel.objects.filter(source="history", is_active=True).count() == 2
+
+
+def test_an_administrator_rolls_back_to_an_older_version_in_admin(routing_region, history, client):
+    from otklik.accounts.models import User
+
+    routing_region.decided(history[:300])
+    first = routing_models_train()
+    routing_models_train()
+    admin = User.objects.create_superuser("root", "root@example.org", "secret-pass-1")
+    client.force_login(admin)
+    listing = client.get("/admin/routing/routingmodel/").content.decode()
+    assert "Сделать выбранную версию действующей" in listing
+    older = next(r for r in first if r.target == "category")
+    response = client.post("/admin/routing/routingmodel/", {"action": "activate", "_selected_action": [older.pk]})
+    assert response.status_code == 302
+    assert selectors.active_model("category")[0].version == 1
+    assert selectors.active_model("organization")[0].version == 2  # the other target is left as it was
