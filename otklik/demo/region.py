@@ -201,10 +201,12 @@ FIXED_LOGINS: dict[tuple[str, str], list[str]] = {
     ("cur", Role.MODERATOR): ["moderator", "moderator2"],
     ("kom", Role.REGIONAL_COORDINATOR): ["regional"],
     ("kom", Role.ADMIN): ["admin"],
+    ("kom", Role.PRIVACY_OFFICER): ["privacy"],
 }
 EXTRA_ROLES: list[tuple[str, str, int]] = [  # (organisation, role, how many) beyond head, coordinator, executors
     ("adm_sev", Role.AUTHORISED, 1), ("cur", Role.MODERATOR, 2), ("kom", Role.REGIONAL_COORDINATOR, 1),
     ("kom", Role.ADMIN, 1), ("adm_krem", Role.AUTHORISED, 1), ("minkult", Role.AUTHORISED, 1),
+    ("kom", Role.PRIVACY_OFFICER, 1),
 ]
 
 # The logins printed by --print-logins, one per role, in this order.
@@ -216,6 +218,7 @@ FEATURED_LOGINS: list[tuple[str, str]] = [
     ("authorised", Role.AUTHORISED),
     ("regional", Role.REGIONAL_COORDINATOR),
     ("admin", Role.ADMIN),
+    ("privacy", Role.PRIVACY_OFFICER),
 ]
 CITIZEN_LOGIN = "citizen"
 
@@ -243,6 +246,7 @@ SURNAMES = ["Смирнов", "Кузнецов", "Попов", "Василье�
 SHORT_ROLE: dict[str, str] = {
     Role.HEAD: "head", Role.COORDINATOR: "coord", Role.EXECUTOR: "exec", Role.AUTHORISED: "auth",
     Role.MODERATOR: "moder", Role.REGIONAL_COORDINATOR: "regional", Role.ADMIN: "admin",
+    Role.PRIVACY_OFFICER: "privacy",
 }
 STAFF_POSITIONS = {
     Role.HEAD: "{head_title}",
@@ -252,6 +256,7 @@ STAFF_POSITIONS = {
     Role.MODERATOR: "Специалист-модератор",
     Role.REGIONAL_COORDINATOR: "Заместитель председателя комитета",
     Role.ADMIN: "Администратор платформы",
+    Role.PRIVACY_OFFICER: "Ответственный за организацию обработки персональных данных",
 }
 
 
@@ -1642,6 +1647,7 @@ def _first_steps() -> dict[str, str]:
         Role.AUTHORISED: _("/workspace/ — the workspace as this role sees it: the role has no steps of a message"),
         Role.REGIONAL_COORDINATOR: _("/reports/ — the region's dashboard and the register of breaches"),
         Role.ADMIN: _("%(admin)s — region settings, the production calendar, the registry") % {"admin": admin},
+        Role.PRIVACY_OFFICER: _("/workspace/privacy/ — who opened applicants' personal data, when and where"),
         CITIZEN_LOGIN: _("/submit/ — report a problem; /my/ — your messages and their answers"),
     }
 

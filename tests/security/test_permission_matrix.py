@@ -72,7 +72,7 @@ def scene(region):
     s.appeal_assign(appeal_id=appeal.pk, user=coordinator_a, executor_id=executor_a.pk)
     outsiders: dict[str, User | None] = {
         role: f.user(f"b_{role}", (role, org_b)) for role in (Role.HEAD, Role.COORDINATOR, Role.EXECUTOR,
-                                                             Role.AUTHORISED)
+                                                             Role.AUTHORISED, Role.PRIVACY_OFFICER)
     }
     outsiders["citizen"] = f.user("other_citizen", email="other@example.org")
     outsiders["anonymous"] = None
