@@ -95,8 +95,10 @@ class Fingerprint(models.Model):
 class FingerprintBand(models.Model):
     """One LSH band key of a fingerprint: appeals that share a key are candidates for near-copies."""
 
-    fingerprint = models.ForeignKey(Fingerprint, on_delete=models.CASCADE, related_name="bands")
-    key = models.BigIntegerField(db_index=True)
+    fingerprint = models.ForeignKey(
+        Fingerprint, verbose_name=_("text fingerprint"), on_delete=models.CASCADE, related_name="bands"
+    )
+    key = models.BigIntegerField(_("band key"), db_index=True)
 
     class Meta:
         verbose_name = _("fingerprint band")
