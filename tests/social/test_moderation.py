@@ -160,3 +160,13 @@ def test_a_failing_source_is_counted_and_its_token_never_logged(scene, caplog):
     assert caplog.records and VK_TOKEN not in caplog.text
     assert VK_TOKEN not in Source.objects.get().last_error
     assert VK_TOKEN not in repr(Source.objects.get()) and json.dumps(summary.__dict__)
+
+
+def test_two_workers_never_fetch_one_source_at_once(scene):
+    source = scene["source"]
+    assert services.source_claim(source=source)
+    assert not services.source_claim(source=source)  # the second worker leaves it
+    summary = fetch_all()
+    assert summary.sources == 0 and Post.objects.count() == 0
+    later = dt.datetime.now(tz=dt.UTC) + dt.timedelta(minutes=11)
+    assert services.source_claim(source=source, now=later)  # a dead worker's lease runs out

@@ -41,6 +41,9 @@ def fetch_source(source: Source, *, pipeline: Pipeline | None = None, recent: Re
     now = now or timezone.now()
     pipeline = pipeline or Pipeline()
     recent = recent if recent is not None else selectors.recent_fingerprints(now=now)
+    if not services.source_claim(source=source, now=now):
+        log.info("social source %s is being fetched by another worker", source.pk)
+        return FetchSummary()
     summary = FetchSummary(sources=1)
     connector = connector_for(source.network)
     try:
@@ -62,6 +65,9 @@ def fetch_source(source: Source, *, pipeline: Pipeline | None = None, recent: Re
         log.warning("social source %s failed: %s", source.pk, problem.message)
         services.source_record_run(source=source, now=now, error=problem.message)
         return summary
+    except Exception:
+        services.source_record_run(source=source, now=now, error="internal error")  # frees the lease
+        raise
     services.source_record_run(source=source, now=now)
     return summary
 

@@ -63,6 +63,8 @@ class Source(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     # A source told to wait by the network (a rate limit) is skipped until then.
     paused_until = models.DateTimeField(_("paused until"), null=True, blank=True)
+    # Held by the worker fetching the source now: two workers never read the same source at once.
+    fetching_until = models.DateTimeField(_("being fetched until"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("social source")

@@ -132,12 +132,23 @@ def posts_store(
     return result
 
 
+FETCH_LEASE = dt.timedelta(minutes=10)
+
+
+def source_claim(*, source: Source, now: dt.datetime | None = None) -> bool:
+    """Take the source for one fetch (a conditional UPDATE, so that of two workers one wins); a lease
+    left by a worker that died runs out after ten minutes."""
+    now = now or timezone.now()
+    free = Q(fetching_until__isnull=True) | Q(fetching_until__lt=now)
+    return bool(Source.objects.filter(free, pk=source.pk).update(fetching_until=now + FETCH_LEASE))
+
+
 def source_record_run(
     *, source: Source, now: dt.datetime | None = None, error: str = "", paused_until: dt.datetime | None = None,
 ) -> None:
     now = now or timezone.now()
     Source.objects.filter(pk=source.pk).update(last_fetched_at=now, last_error=error[:2000],
-                                               paused_until=paused_until)
+                                               paused_until=paused_until, fetching_until=None)
     source.last_fetched_at, source.last_error, source.paused_until = now, error[:2000], paused_until
 
 
