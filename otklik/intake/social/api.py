@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from otklik.accounts.models import User
 from otklik.appeals.api import ErrorOut
@@ -59,8 +59,8 @@ class PostOut(Schema):
 class PostFilter(Schema):
     state: str | None = PostState.NEW
     network: str | None = None
-    limit: int = 50
-    offset: int = 0
+    limit: int = 50  # cut to PAGE_LIMIT below
+    offset: int = Field(0, ge=0, le=1_000_000)
 
 
 class AcceptIn(Schema):

@@ -17,6 +17,8 @@ from datasketch import MinHash, MinHashLSH
 
 from otklik.registry.models import Category, Organization, Territory
 from otklik.registry.selectors import route_organization
+from otklik.routing.models import RoutingModel
+from otklik.routing.selectors import active_model, place_in_text
 from otklik.routing.text import clean, lemma, lemmas, quick_tokens
 
 # Words of a report about something broken, dangerous or neglected (lemmas). A region extends them
@@ -48,6 +50,9 @@ SCHEME: Literal["affine32"] = "affine32"
 MIN_NEAR_WORDS = 4
 NEAR_WINDOW = dt.timedelta(days=3)
 MIN_PROBLEM_WORDS = 1
+# The routing classifier's category is taken from this confidence on (it is calibrated: 0.5 is right
+# about half the time); the moderator sees and fixes the suggestion either way.
+CLASSIFIER_CONFIDENCE = 0.5
 
 
 def normalize(text: str) -> str:
@@ -176,6 +181,13 @@ class Pipeline:
                 self.territories.append((names, territory))
         self.territories.sort(key=lambda pair: -len(pair[0]))
         self._routes: dict[tuple[int, int | None], int | None] = {}
+        # The routing classifier, once a version is active: it knows the region's history, the keywords
+        # only what the registry wrote down. Below its confidence bar the keywords decide.
+        loaded = active_model(RoutingModel.Target.CATEGORY)
+        self.classifier = loaded[1] if loaded is not None else None
+        self.active_categories = {pk: category for pk, _phrases, category in self.categories}
+        self.active_categories.update({c.pk: c for c in Category.objects.filter(is_active=True)})
+        self.territories_by_pk = {territory.pk: territory for _names, territory in self.territories}
 
     def judge(self, text: str, recent: Recent, *, source_territory: Territory | None,
               source_organization: Organization | None) -> Verdict:
@@ -196,6 +208,12 @@ class Pipeline:
         verdict.is_problem = len(words & self.problem_words) >= MIN_PROBLEM_WORDS
         verdict.high_importance = bool(words & HIGH_IMPORTANCE_LEMMAS)
         territory = next((t for names, t in self.territories if all(n in words for n in names)), None)
+        if territory is None and source_territory is None:
+            # Streets, villages and landmarks of the routing's gazetteer, where the region imported one.
+            place = place_in_text(text)
+            if place is not None:
+                territory = self.territories_by_pk.get(place.territory_id) or Territory.objects.filter(
+                    pk=place.territory_id).first()
         territory = territory or source_territory
         verdict.in_territory = territory is not None or source_organization is not None
         verdict.territory_id = territory.pk if territory else None
@@ -208,9 +226,14 @@ class Pipeline:
                          int(category.parent_id is not None))
                 if best is None or score > best[0]:
                     best = (score, category)
-        if best is not None:
-            verdict.category_id = best[1].pk
-            verdict.organization_id = self._route(best[1], territory)
+        chosen = best[1] if best is not None else None
+        if self.classifier is not None:
+            ranked = self.classifier.suggest(text, top=1)
+            if ranked and ranked[0].confidence >= CLASSIFIER_CONFIDENCE:
+                chosen = self.active_categories.get(int(ranked[0].label), chosen)
+        if chosen is not None:
+            verdict.category_id = chosen.pk
+            verdict.organization_id = self._route(chosen, territory)
         if verdict.organization_id is None and source_organization is not None:
             verdict.organization_id = source_organization.pk
         return verdict
