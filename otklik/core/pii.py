@@ -29,6 +29,9 @@ NAME, PHONE, EMAIL, ADDRESS = "name", "phone", "email", "address"
 KINDS = (NAME, PHONE, EMAIL, ADDRESS)
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Russian numbers in their usual spellings, whether or not libphonenumber knows the range as assigned
+# (a typo'd or a new range is still someone's phone): +7 (912) 345-67-89, 8 912 3456789, 89123456789.
+RU_PHONE_RE = re.compile(r"(?<!\d)(?:\+7|8)[\s(-]*\d{3}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}(?!\d)")
 # Full names without the tagger: «Иванов Пётр Сергеевич» (a patronymic ends the name) and «Иванов П. С.».
 _WORD = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
 FULL_NAME_RE = re.compile(
@@ -92,6 +95,8 @@ def load_models() -> bool:
 def _phones(text: str) -> Iterable[Span]:
     for match in phonenumbers.PhoneNumberMatcher(text, "RU", leniency=phonenumbers.Leniency.VALID):
         yield Span(match.start, match.end, PHONE)
+    for found in RU_PHONE_RE.finditer(text):
+        yield Span(found.start(), found.end(), PHONE)
 
 
 def _emails(text: str) -> Iterable[Span]:
@@ -124,6 +129,11 @@ def _known_addresses(text: str, addresses: Iterable[str]) -> Iterable[Span]:
 
 
 NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr"})
+# Streets are named after people («ул. Масалова», «проспекту А. Дериглазова»): there the name is the place.
+STREET_BEFORE_RE = re.compile(
+    r"(?i)(?<!\w)(?:ул|улиц\w*|просп\w*|пр-т|пр|переул\w*|пер|площад\w*|пл|бульвар\w*|б-р|шоссе|проезд\w*"
+    r"|набережн\w*|наб|мкр|микрорайон\w*|им|имени)\.?\s*$"
+)
 
 
 def _tagged_names(text: str) -> Iterable[Span]:
@@ -139,7 +149,7 @@ def _tagged_names(text: str) -> Iterable[Span]:
         if span.type != "PER":
             continue
         words = [t for t in span.tokens if any(NAME_GRAMMEMES & set(p.tag.grammemes) for p in morph.parse(t.text))]
-        if words:
+        if words and not STREET_BEFORE_RE.search(text[max(0, span.start - 20):span.start]):
             yield Span(words[0].start, words[-1].stop, NAME)
 
 
