@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Q
 
 from otklik.accounts.models import User
+from otklik.appeals.lifecycle import APPLICANT
 from otklik.appeals.models import Appeal, PersonalDataAccess
 from otklik.intake.models import Attachment, Follower
 from otklik.notifications.models import Notice
@@ -38,7 +39,10 @@ def _appeal(appeal: Appeal) -> dict[str, Any]:
         "rating_comment": appeal.rating_comment,
         "files": [{"name": a.original_name, "kind": a.kind, "size": a.size, "url": a.url or None}
                   for a in Attachment.objects.filter(appeal=appeal).order_by("id")],
-        "history": [{"at": _iso(e.at), "action": e.action, "state": e.to_state}
+        # What the person did carries what they wrote (a comment, a rating's comment); officials' steps only
+        # say what happened and when.
+        "history": [{"at": _iso(e.at), "action": e.action, "state": e.to_state,
+                     **({"details": e.payload} if e.role == APPLICANT else {})}
                     for e in appeal.events.order_by("at", "id")],
         # Who of the officials opened the person's data: the person has the right to know (art. 14 §7).
         "opened_by": [{"at": _iso(a.at), "organisation_role": a.role, "where": a.where}

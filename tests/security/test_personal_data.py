@@ -16,6 +16,7 @@ from django.core.management import CommandError, call_command
 from otklik.accounts.models import Role
 from otklik.appeals import chain
 from otklik.appeals.models import Appeal, AppealEvent, PersonalDataAccess
+from otklik.appeals.services import appeal_comment
 from otklik.core import pii
 from otklik.intake.models import Attachment, PublicText
 from otklik.intake.redact import public_texts
@@ -240,6 +241,7 @@ def test_one_persons_data_is_exported_as_json_by_e_mail_or_account(citizens, tmp
     by_mail = submit(citizens, key="pd:2", applicant_email="PETR@example.org")  # sent without signing in
     other = submit(citizens, key="pd:3", applicant_email="someone@example.org", applicant_name="Другой Человек")
     advance(mine, citizens, to="accept")
+    appeal_comment(appeal_id=mine.pk, text="Дополняю: яма глубокая", user=citizen)
     out = io.StringIO()
     call_command("export_person", "--email", "petr@example.org", stdout=out)
     document = json.loads(out.getvalue())
@@ -249,6 +251,8 @@ def test_one_persons_data_is_exported_as_json_by_e_mail_or_account(citizens, tmp
     first = next(a for a in document["appeals"] if a["number"] == mine.number)
     assert first["text"] == TEXT and first["applicant"]["phone"] == "+79001112233"
     assert [h["action"] for h in first["history"]][:2] == ["submit", "register"]
+    assert any(h.get("details", {}).get("text") == "Дополняю: яма глубокая" for h in first["history"])
+    assert not any("details" in h for h in first["history"] if h["action"] == "accept")
     target = tmp_path / "person.json"
     call_command("export_person", "--user", str(citizen.pk), "--output", str(target), stderr=io.StringIO())
     assert {a["number"] for a in json.loads(target.read_text(encoding="utf-8"))["appeals"]} == numbers
