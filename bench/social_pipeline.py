@@ -81,6 +81,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--posts", type=int, default=20_000)
     parser.add_argument("--page", type=int, default=100)
+    parser.add_argument("--classifier", action="store_true",
+                        help="with the routing classifier active (a cold-start version from the keywords)")
     args = parser.parse_args()
     os.sched_setaffinity(0, {0})  # one core
     setup_django()
@@ -102,6 +104,16 @@ def main() -> None:
     source, _ = Source.objects.get_or_create(name="bench: social pipeline", defaults={
         "network": "vk", "kind": "wall", "target": "-1", "token": "bench", "territory": city})
     Post.objects.filter(source=source).delete()
+    classifier = None
+    if args.classifier:
+        # A cold-start routing classifier from the categories' keywords, held in this process only (the
+        # benchmark database's routing versions are left alone).
+        from otklik.routing.classifier import TextClassifier
+        from otklik.routing.selectors import keyword_categories
+        from otklik.routing.training import keyword_examples
+
+        texts, labels = keyword_examples(keyword_categories())
+        classifier = TextClassifier(calibrate=False).fit(texts, labels)
 
     posts = stream(args.posts)
     texts = [text for text, _what in posts]
@@ -112,6 +124,7 @@ def main() -> None:
 
     # The store runs first, with the lemma cache cold as in a freshly started worker.
     pipeline = Pipeline()
+    pipeline.classifier = classifier or pipeline.classifier
     recent = Recent()
     totals = services.StoreResult()
     started = time.perf_counter()
@@ -124,6 +137,7 @@ def main() -> None:
     store_seconds = time.perf_counter() - started
 
     pipeline = Pipeline()
+    pipeline.classifier = classifier or pipeline.classifier
     started = time.perf_counter()
     judged = Recent()
     for n, text in enumerate(texts):
@@ -139,7 +153,7 @@ def main() -> None:
         counts[what] += 1
         caught[what] += states[f"bench{n}"] == "duplicate"
     print(json.dumps({
-        "posts": len(items), "page": args.page,
+        "posts": len(items), "page": args.page, "classifier": pipeline.classifier is not None,
         "stored_posts_per_second": round(len(items) / store_seconds),
         "judged_posts_per_second_no_database": round(len(items) / judge_seconds),
         "queued_share": round(totals.new / len(items), 3),
