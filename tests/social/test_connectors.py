@@ -217,3 +217,11 @@ def test_feed_reads_json_feed_and_waits_out_a_busy_answer(networks):
     networks.feed.status = [503]
     items, _ = drain(Feed().pages(SourceSpec("feed", "wall", networks.base + "/feed.json", "", ""), {}))
     assert [(i.text, i.author) for i in items] == [("Нет света", "Редакция")]
+
+
+def test_vk_calls_are_spaced_to_three_a_second(networks):
+    networks.vk.post(GROUP, 1, "Пост", NOW)
+    started = time.monotonic()
+    for _ in range(4):
+        VK().call(vk_spec(networks), "wall.get", owner_id=GROUP, count=1)
+    assert time.monotonic() - started >= 0.95  # three gaps of a third of a second
