@@ -43,3 +43,22 @@ def test_silent_accounts_are_found_from_the_networks_own_dates(region, networks,
     client.force_login(f.user("regional", (Role.REGIONAL_COORDINATOR, active)))
     page = client.get("/workspace/social/").content.decode()
     assert 'id="silent-accounts"' in page and "Минкульт" in page
+
+
+def test_the_register_is_imported_as_registry_data(region):
+    from otklik.registry.transfer import registry_export, registry_import
+
+    f.organization("Минтранс")
+    data = ("organization,network,target,url,token\n"
+            "Минтранс,vk,-10,https://vk.com/mintrans,vk1.a.account-token-1234567\n"
+            "Минтранс,ok,7001,https://ok.ru/group/7001,\n").encode()
+    result = registry_import(kind="official_accounts", data=data, filename="a.csv")
+    assert result.ok and result.created == 2, result.errors
+    assert OfficialAccount.objects.get(network="vk").token.endswith("4567")
+    again = registry_import(kind="official_accounts", data=registry_export(kind="official_accounts", fmt="csv"),
+                            filename="a.csv")
+    assert again.ok and again.unchanged == 2
+    assert OfficialAccount.objects.get(network="vk").token.endswith("4567")  # the export carries no token
+    bad = registry_import(kind="official_accounts", data="Организация,Сеть,Страница\nНикто,vk,-1\n".encode(),
+                          filename="b.csv")
+    assert not bad.ok and "Нет организации «Никто»" in bad.errors[0].message

@@ -23,8 +23,9 @@ class SocialConfig(AppConfig):
 
     def ready(self) -> None:
         from otklik.appeals.signals import event_recorded
-        from otklik.intake.social.transfer import SocialSources
+        from otklik.intake.social.transfer import OfficialAccounts, SocialSources
         from otklik.registry.transfer import register_kind
 
         event_recorded.connect(on_appeal_event, dispatch_uid="social.on_appeal_event")
         register_kind(SocialSources)
+        register_kind(OfficialAccounts)

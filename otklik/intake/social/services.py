@@ -343,3 +343,16 @@ def account_checked(*, account: OfficialAccount, now: dt.datetime, latest: dt.da
 def social_settings_get() -> SocialSettings:
     found = SocialSettings.objects.order_by("pk").first()
     return found if found is not None else SocialSettings.objects.create()
+
+
+def account_save(*, account: OfficialAccount | None, values: dict[str, Any]) -> OfficialAccount:
+    """Create or change an official account (the registry import); a blank token keeps the stored one."""
+    with transaction.atomic():
+        row = account or OfficialAccount()
+        for name, value in values.items():
+            if name == "token" and not value and row.pk:
+                continue
+            setattr(row, name, value)
+        row.full_clean()
+        row.save()
+    return row

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from otklik.accounts.models import User
-from otklik.intake.social.models import Network, Source, SourceKind
+from otklik.intake.social.models import Network, OfficialAccount, Source, SourceKind
 from otklik.registry.models import Organization, Territory
 from otklik.registry.transfer.base import Column, DuplicateKeys, Errors, Kind, Plan, Row, parse_bool
 
@@ -109,8 +110,8 @@ class SocialSources(Kind):
             if row.get("is_active").strip():
                 try:
                     is_active = parse_bool(row.get("is_active"))
-                except Exception as problem:
-                    errors.add(row, "is_active", str(getattr(problem, "messages", [problem])[0]))
+                except ValidationError as problem:
+                    errors.add_validation(row, "is_active", problem)
             if errors.in_row(row):
                 continue
             parsed = {"network": network, "kind": kind, "target": target, "api_base": api_base, "token": token,
@@ -130,5 +131,82 @@ def _writer(source: Source | None, values: dict[str, Any]) -> Callable[[User | N
         from otklik.intake.social.services import source_save
 
         source_save(source=source, values=values)
+
+    return write
+
+
+ACCOUNT_RUSSIAN = {"organization": "Организация", "network": "Сеть", "target": "Страница", "url": "Ссылка",
+                   "api_base": "Адрес API", "token": "Токен", "is_active": "Действует"}
+ACCOUNT_KEYS = tuple(ACCOUNT_RUSSIAN)
+ACCOUNT_REQUIRED = {"organization", "network", "target"}
+
+
+class OfficialAccounts(Kind):
+    """The register of official pages (``manage.py import_registry official_accounts FILE``)."""
+
+    slug = "official_accounts"
+    title = gettext_lazy("Official accounts")
+    columns = (
+        *(Column(key, ACCOUNT_RUSSIAN[key], import_only=True) for key in ACCOUNT_KEYS),
+        *(Column(key, key, import_only=key == "token") for key in ACCOUNT_KEYS),
+    )
+
+    def check_columns(self, present: set[str], errors: Errors) -> None:
+        for key in sorted(ACCOUNT_REQUIRED - present):
+            errors.add(None, key, _("The column is missing."))
+
+    def export_rows(self) -> Iterator[dict[str, str]]:
+        for account in OfficialAccount.objects.select_related("organization").order_by("organization__name",
+                                                                                         "network"):
+            yield {"organization": account.organization.name, "network": account.network, "target": account.target,
+                   "url": account.url, "api_base": account.api_base, "is_active": "да" if account.is_active else "нет"}
+
+    def prepare(self, rows: list[Row], errors: Errors) -> Plan:
+        plan = Plan()
+        saved = {(a.network, a.target): a for a in OfficialAccount.objects.all()}
+        organizations = {org.name.lower(): org for org in Organization.objects.all()}
+        duplicates = DuplicateKeys()
+        for row in rows:
+            network = row.get("network").strip().lower()
+            if network not in (Network.VK, Network.OK, Network.FEED, Network.TELEGRAM):
+                errors.add(row, "network", _("The network is one of: %(choices)s.") % {
+                    "choices": ", ".join(Network.values)})
+            target = row.get("target").strip()
+            if not target:
+                errors.add(row, "target", _("Give the page: the owner id, the group id or the feed address."))
+            elif not duplicates.check((network, target), row, "target", errors):
+                continue
+            organization = organizations.get(row.get("organization").strip().lower())
+            if organization is None:
+                errors.add(row, "organization", _("No organisation “%(name)s”.") % {"name": row.get("organization")})
+            url = row.get("url").strip()
+            if url and not url.startswith(("http://", "https://")):
+                errors.add(row, "url", _("The link starts with http:// or https://."))
+            is_active = True
+            if row.get("is_active").strip():
+                try:
+                    is_active = parse_bool(row.get("is_active"))
+                except ValidationError as problem:
+                    errors.add_validation(row, "is_active", problem)
+            if errors.in_row(row):
+                continue
+            existing = saved.get((network, target))
+            parsed = {"organization": organization, "network": network, "target": target, "url": url,
+                      "api_base": row.get("api_base").strip(), "token": row.get("token").strip(),
+                      "is_active": is_active}
+            values = {key: value for key, value in parsed.items() if row.has(key) or key in ACCOUNT_REQUIRED}
+            changed = existing is None or bool(values.get("token")) or any(
+                getattr(existing, key) != value for key, value in values.items() if key != "token")
+            plan.count("create" if existing is None else "update" if changed else "same")
+            if changed:
+                plan.writes.append(_account_writer(existing, values))
+        return plan
+
+
+def _account_writer(account: OfficialAccount | None, values: dict[str, Any]) -> Callable[[User | None], None]:
+    def write(actor: User | None) -> None:
+        from otklik.intake.social.services import account_save
+
+        account_save(account=account, values=values)
 
     return write
