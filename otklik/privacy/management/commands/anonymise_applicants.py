@@ -30,8 +30,8 @@ class Command(BaseCommand):
             if dry_run:
                 self.stdout.write(f"appeal {appeal} would be made anonymous")
                 return
-            done = services.applicant_anonymise(appeal_id=found.pk, now=now, before_term=True)
-            self.stdout.write(f"appeal {appeal} made anonymous" if done else f"appeal {appeal} was already anonymous")
+            made = services.applicant_anonymise(appeal_id=found.pk, now=now, before_term=True)
+            self.stdout.write(f"appeal {appeal} made anonymous" if made else f"appeal {appeal} was already anonymous")
             return
         cutoff = selectors.retention_cutoff(now)
         if cutoff is None:
