@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from otklik.core import pii
 from otklik.escalations.models import Escalation
 from otklik.escalations.selectors import escalation_appeals
 from otklik.routing.text import clean
@@ -50,7 +51,9 @@ def facts(escalation: Escalation) -> dict[str, Any]:
         "count": len(appeals),
         "expected": round(escalation.expected, 1),
         "trend": trend(escalation, appeals),
-        "samples": [clean(a.text)[:SAMPLE_CHARS] for a in appeals[-SAMPLES:]],
+        # A one-day report goes up to people who need the problem, not who wrote about it.
+        "samples": [clean(pii.mask(a.text, names=[n for n in (a.applicant_name, a.social_author) if n],
+                                   models=False))[:SAMPLE_CHARS] for a in appeals[-SAMPLES:]],
         "organisations": organisations.most_common(),
         "answers": answers[:5],
         "signal": escalation.signal,
