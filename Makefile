@@ -6,10 +6,10 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install messages lint typecheck pytest clean
+.PHONY: demo test install messages lint typecheck pytest fuzz clean
 
 # Development: the public development SECRET_KEY is allowed (production start-up refuses it).
-demo test pytest messages install lint typecheck: export OTKLIK_DEV = 1
+demo test pytest fuzz messages install lint typecheck: export OTKLIK_DEV = 1
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ pytest: install messages
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# The long API fuzz (make test runs 4 cases per operation, derandomised): new random cases every run.
+FUZZ_EXAMPLES ?= 300
+fuzz: install messages
+	OTKLIK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) OTKLIK_FUZZ_RANDOM=1 $(VENV)/bin/pytest tests/security/test_api_fuzz.py
 
 clean:
 	rm -rf $(VENV) var

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "otklik.core.audit.AuditActorMiddleware",  # who made a configuration change (core/audit.py)
     "django_otp.middleware.OTPMiddleware",
     "otklik.accounts.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -86,6 +87,19 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last: it turns a lockout into the Russian 429 page
 ]
+
+# Configuration whose every change is recorded with who, when and from where (core/audit.py): roles,
+# routing, categories, deadlines and calendars, and the settings of each domain.
+AUDITED_MODELS = (
+    "accounts.Membership", "accounts.Absence",
+    "registry.Category", "registry.RoutingRule", "registry.RegionSettings", "registry.CalendarOverride",
+    "registry.Organization", "registry.Territory",
+    "notifications.NoticeTemplate", "notifications.WebhookEndpoint",
+    "routing.RoutingSettings", "routing.RoutingModel",
+    "escalations.EscalationSettings", "escalations.SignalPhrase", "escalations.CategorySignificance",
+    "participation.ParticipationSettings",
+    "social.Source", "social.SocialSettings", "social.OfficialAccount",
+)
 
 ROOT_URLCONF = "otklik.urls"
 WSGI_APPLICATION = "otklik.wsgi.application"

@@ -173,8 +173,16 @@ class ListFilters(Schema):
     q: str | None = Field(None, max_length=200, description="number, or words of the text or address")
 
 
+class BoundedPages(PageNumberPagination):
+    """Pages within what a database offset can hold (a page number of 10¹⁷ is a wrong request)."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=1_000_000)
+        page_size: int | None = Field(None, ge=1)  # above the maximum it is cut to it, as before
+
+
 @router.get("/appeals", response=list[AppealItemOut], summary="List appeals visible to the user")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPages, page_size=50)
 def list_appeals(request: HttpRequest, filters: Query[ListFilters]) -> list[dict[str, Any]]:
     now = timezone.now()
     queryset = selectors.search_appeals(

@@ -8,6 +8,7 @@ structured error in the API, Open311's error list on Open311. The numbers are se
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
@@ -44,7 +46,11 @@ LIMITS = (
 def client_key(group: str, request: HttpRequest) -> str:
     """Who is counted: the API key (hashed: the key itself never reaches the cache), the signed-in
     user, or the address."""
-    raw_key = request.headers.get("X-Api-Key") or request.GET.get("api_key") or request.POST.get("api_key") or ""
+    raw_key = request.headers.get("X-Api-Key") or request.GET.get("api_key") or ""
+    if not raw_key:
+        # A broken form is counted by user or address; the view answers it with its own error.
+        with contextlib.suppress(MultiPartParserError):
+            raw_key = request.POST.get("api_key") or ""
     if raw_key:
         return "key:" + hashlib.sha256(raw_key.encode()).hexdigest()[:32]
     user = getattr(request, "user", None)

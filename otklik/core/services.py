@@ -1,12 +1,14 @@
-"""Writes of core: the version counters of cached reads."""
+"""Writes of core: the version counters of cached reads, the record of configuration changes."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from otklik.core.models import Version
+from otklik.core.models import ConfigurationChange, Version
 
 
 def version_bump(name: str) -> None:
@@ -19,3 +21,12 @@ def version_bump(name: str) -> None:
             Version.objects.create(name=name, value=1)
     except IntegrityError:
         Version.objects.filter(name=name).update(value=F("value") + 1, changed_at=now)
+
+
+def configuration_change_record(*, model: str, object_id: str, object_repr: str, action: str,
+                                changes: dict[str, Any], actor: Any, source: str) -> ConfigurationChange:
+    """One configuration change (core/audit.py); in the same transaction as the change itself."""
+    return ConfigurationChange.objects.create(
+        at=timezone.now(), actor=actor, actor_name=str(getattr(actor, "username", "") or ""), source=source,
+        model=model, object_id=object_id, object_repr=object_repr, action=action, changes=changes,
+    )

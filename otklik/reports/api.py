@@ -5,12 +5,13 @@ writes through services; refusals are ReportError, answered as {"code", "message
 import base64
 import binascii
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
+from pydantic import Field
 
 from otklik.accounts.models import User
 from otklik.reports import selectors, services
@@ -190,13 +191,15 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-@router.get("/dashboard", response={200: dict[str, Any], 403: ErrorOut})
+@router.get("/dashboard", response={200: dict[str, Any], 400: ErrorOut, 403: ErrorOut})
 def dashboard(request: HttpRequest, query: Query[DashboardQuery]) -> dict[str, Any]:
     user = _user(request)
     default_from, default_to = selectors.default_period()
     date_from, date_to = query.date_from or default_from, query.date_to or default_to
     if date_from > date_to:
         raise ReportError("invalid_period", _("The period must start before it ends."), field="date_from")
+    if (date_to - date_from).days >= selectors.MAX_DASHBOARD_DAYS:
+        raise ReportError("period_too_long", _("The period may be at most three years."), field="date_from")
     filters = selectors.DashboardFilters(
         date_from=date_from, date_to=date_to, organization_id=query.organization_id,
         territory_id=query.territory_id, category_id=query.category_id, regime=query.regime,
@@ -207,7 +210,8 @@ def dashboard(request: HttpRequest, query: Query[DashboardQuery]) -> dict[str, A
 
 
 @router.get("/reports", response={200: list[ReportItemOut], 403: ErrorOut})
-def reports(request: HttpRequest, kind: str | None = None, year: int | None = None) -> list[Any]:
+def reports(request: HttpRequest, kind: str | None = None,
+            year: Annotated[int | None, Field(ge=1, le=9999)] = None) -> list[Any]:
     queryset = selectors.visible_reports(_user(request))
     if kind:
         queryset = queryset.filter(kind=kind)
@@ -269,8 +273,9 @@ def _decision(decision: Any) -> dict[str, Any]:
 
 @router.get("/breaches", response={200: list[BreachOut], 403: ErrorOut})
 def breaches(request: HttpRequest, organization_id: int | None = None, undecided: bool = False,
-             date_from: dt.date | None = None, date_to: dt.date | None = None, limit: int = 200,
-             offset: int = 0) -> list[dict[str, Any]]:
+             date_from: dt.date | None = None, date_to: dt.date | None = None,
+             limit: Annotated[int, Field(ge=1, le=1000)] = 200,
+             offset: Annotated[int, Field(ge=0, le=1_000_000)] = 0) -> list[dict[str, Any]]:
     user = _user(request)
     rows = list(selectors.visible_breaches(user, organization_id=organization_id, undecided=undecided,
                                            date_from=date_from, date_to=date_to)[offset:offset + min(limit, 1000)])

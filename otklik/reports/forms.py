@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from otklik.reports.models import Measure, ReportKind, SstuResult
-from otklik.reports.selectors import DEFAULT_MIN_VOLUME
+from otklik.reports.selectors import DEFAULT_MIN_VOLUME, MAX_DASHBOARD_DAYS
 
 
 class DateInput(forms.DateInput):
@@ -57,6 +57,9 @@ class DashboardForm(forms.Form):
         data = super().clean() or {}
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise forms.ValidationError(_("The period must start before it ends."))
+        date_to = data.get("date_to") or timezone.localdate()  # the view's default end
+        if data.get("date_from") and (date_to - data["date_from"]).days >= MAX_DASHBOARD_DAYS:
+            raise forms.ValidationError(_("The period may be at most three years."))
         return data
 
 

@@ -88,6 +88,11 @@ class DashboardFilters:
     min_volume: int = DEFAULT_MIN_VOLUME
 
 
+# The dashboard reads rollups by day; beyond three years a query is an attack or a mistake, not a question
+# (the quarterly and yearly reports are separate documents).
+MAX_DASHBOARD_DAYS = 3 * 366
+
+
 def default_period(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     today = today or timezone.localdate()
     return today - dt.timedelta(days=29), today
