@@ -299,19 +299,28 @@ KIND_LABELS = {pii.NAME: gettext_lazy("names"), pii.PHONE: gettext_lazy("phones"
                pii.EMAIL: gettext_lazy("e-mail addresses"), pii.ADDRESS: gettext_lazy("home addresses")}
 
 
+# What becomes public next, who checks it then: the message at moderation, the answer at approval.
+BEFORE_PUBLICATION = {
+    State.RECEIVED: ("text", {Role.MODERATOR, Role.REGIONAL_COORDINATOR}),
+    State.MODERATION: ("text", {Role.MODERATOR, Role.REGIONAL_COORDINATOR}),
+    State.APPROVAL: ("draft_answer", {Role.HEAD, Role.COORDINATOR, Role.REGIONAL_COORDINATOR}),
+    State.APPROVED: ("draft_answer", {Role.HEAD, Role.COORDINATOR, Role.REGIONAL_COORDINATOR}),
+}
+
+
 def _before_publication(user: User, appeal: Appeal) -> dict[str, Any] | None:
-    """For the moderator, before the text may become public: the personal data found in it and the text as
-    public pages and Open311 will show it (checked now and kept, so the first public showing is ready)."""
-    if appeal.state not in {State.RECEIVED, State.MODERATION} or not appeal.text:
+    """Before a text may become public (the message at moderation, the answer at approval), for those who
+    let it out: the personal data found in it and the text as public pages and Open311 will show it (checked
+    now and kept, so the first public showing is ready)."""
+    field, roles = BEFORE_PUBLICATION.get(State(appeal.state), ("", set()))
+    if not field or not getattr(appeal, field) or find_capacity(user, roles, appeal.organization_id) is None:
         return None
-    if find_capacity(user, {Role.MODERATOR, Role.REGIONAL_COORDINATOR}, appeal.organization_id) is None:
-        return None
-    texts = public_texts([appeal], ["text"])
-    found = texts.found(appeal)
+    texts = public_texts([appeal], [field])
+    found = texts.found(appeal, field)
     if not found:
         return None
     kinds = ", ".join(f"{label}: {found[kind]}" for kind, label in KIND_LABELS.items() if found.get(kind))
-    return {"kinds": kinds, "public": texts.get(appeal)}
+    return {"field": field, "kinds": kinds, "public": texts.get(appeal, field)}
 
 
 def _action_title(name: str) -> str:

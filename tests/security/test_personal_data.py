@@ -299,3 +299,18 @@ def test_downloading_an_sstu_export_opens_its_applicants_data_and_is_recorded(rw
     assert client.get(f"/reports/sstu/exports/{export_id}/parts/1/").status_code == 200
     assert list(PersonalDataAccess.objects.values_list("appeal_id", "user_id", "where")) == [
         (fz.pk, rworld.regional.pk, "export")] * 2
+
+
+def test_the_head_sees_what_the_public_page_will_hide_in_the_answer_before_it_is_published(client, citizens):
+    from otklik.appeals import services as s
+
+    appeal = advance(submit(citizens, text="Яма у дома 5"), citizens, to="assign")
+    s.appeal_draft(appeal_id=appeal.pk, user=citizens.executor,
+                   text="Уважаемый Пётр Сидоров! Яма заделана. Справки по телефону 8 912 345-67-89.")
+    s.appeal_send_for_approval(appeal_id=appeal.pk, user=citizens.executor)
+    client.force_login(citizens.head)
+    card = client.get(f"/workspace/appeals/{appeal.pk}/").content.decode()
+    assert "В ответе есть персональные данные (имена: 1, телефоны: 1)" in card
+    assert "Яма заделана. Справки по телефону [телефон скрыт]." in card
+    client.force_login(citizens.executor)  # the executor does not let the answer out
+    assert 'id="personal-found"' not in client.get(f"/workspace/appeals/{appeal.pk}/").content.decode()
