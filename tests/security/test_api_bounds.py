@@ -37,9 +37,13 @@ def test_numbers_out_of_bounds_are_refused_as_invalid(staff, path):
 
 
 def test_a_date_the_database_cannot_hold_is_a_structured_400(staff):
+    from django.db import connection
+
     response = staff.get("/api/appeals?due_before=0001-01-01T00:00:00%2B03:00")
-    assert response.status_code == 400
-    assert response.json()["code"] == "out_of_range"
+    if connection.vendor == "sqlite":  # year 0 in UTC does not exist for Python's datetime
+        assert response.status_code == 400 and response.json()["code"] == "out_of_range"
+    else:  # PostgreSQL keeps dates before the era: an ordinary empty answer
+        assert response.status_code == 200 and response.json()["items"] == []
 
 
 def test_the_dashboard_refuses_a_period_over_three_years(staff):
