@@ -16,8 +16,8 @@ from otklik.appeals.models import Appeal, AppealEvent, Stage
 
 QUEUE_TEXTS: dict[str, tuple[Any, Any]] = {
     "moderation": (gettext_lazy("Incoming"), gettext_lazy("New messages and appeals to accept, reject or route.")),
-    "social": (gettext_lazy("Social network posts"),
-               gettext_lazy("Public posts found in social networks to accept or reject.")),
+    "social": (gettext_lazy("Messages from social networks"),
+               gettext_lazy("Messages taken from social network posts, waiting to be routed.")),
     "distribute": (gettext_lazy("To distribute"), gettext_lazy("Appeals of the organisation that need an executor.")),
     "needs_executor": (gettext_lazy("Postponed, executor needed"), gettext_lazy(
         "Postponed appeals with no more than 75 percent of the postponed term left: assign an executor again.")),
