@@ -8,6 +8,8 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -25,7 +27,13 @@ def staff(db, region, client):
     client.force_login(f.user("fuzz-coordinator", (Role.REGIONAL_COORDINATOR, org), (Role.COORDINATOR, org)))
     client.get("/workspace/")  # sets the CSRF cookie
     session, token = client.cookies["sessionid"].value, client.cookies["csrftoken"].value
-    return {"cookies": {"sessionid": session, "csrftoken": token}, "headers": {"X-CSRFToken": token}}
+    # The real WSGI handler closes the database connection after each request, which would end the
+    # test's transaction on PostgreSQL; Django's test client detaches the same receivers.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield {"cookies": {"sessionid": session, "csrftoken": token}, "headers": {"X-CSRFToken": token}}
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def _schema() -> schemathesis.schemas.BaseSchema:
