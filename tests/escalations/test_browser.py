@@ -48,6 +48,9 @@ def test_the_coordinator_reports_an_escalation_in_the_browser(page, live_server,
     screenshot(page, "reported")
     esc.refresh_from_db()
     assert esc.state == Escalation.State.REPORTED and "устраняет аварию" in esc.report_text
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.reload()
+    screenshot(page, "wide")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/workspace/escalations/?history=0")
     screenshot(page, "phone")

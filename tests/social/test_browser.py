@@ -38,6 +38,9 @@ def test_the_moderator_works_the_social_queue_in_the_browser(page, live_server, 
     garage.refresh_from_db()
     assert garage.state == PostState.REJECTED and garage.reject_reason == "Объявление о продаже"
     screenshot(page, "rejected")
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.reload()
+    screenshot(page, "wide")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/workspace/social/?state=accepted")
     assert road.appeal.number in page.inner_text("body")

@@ -40,7 +40,23 @@ def mask_secret(secret: str) -> str:
     return "…" + secret[-4:] if len(secret) > 12 else "…"
 
 
-class Source(models.Model):
+class _Connected:
+    """What a record with a network, an API base and a token shows of them."""
+
+    network: str
+    api_base: str
+    token: str
+
+    @property
+    def token_masked(self) -> str:
+        return mask_secret(self.token)
+
+    @property
+    def base_url(self) -> str:
+        return self.api_base or DEFAULT_API_BASE.get(Network(self.network), "")
+
+
+class Source(_Connected, models.Model):
     network = models.CharField(_("network"), max_length=16, choices=Network.choices)
     name = models.CharField(_("name"), max_length=255, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=SourceKind.choices)
@@ -76,14 +92,6 @@ class Source(models.Model):
 
     def __repr__(self) -> str:
         return f"<Source {self.pk} {self.network} {self.name!r} token={mask_secret(self.token)}>"
-
-    @property
-    def token_masked(self) -> str:
-        return mask_secret(self.token)
-
-    @property
-    def base_url(self) -> str:
-        return self.api_base or DEFAULT_API_BASE.get(Network(self.network), "")
 
 
 class PostState(models.TextChoices):
@@ -208,7 +216,7 @@ class PublishAttempt(models.Model):
         return f"{self.appeal_id}/{self.answer}: {self.state}"
 
 
-class OfficialAccount(models.Model):
+class OfficialAccount(_Connected, models.Model):
     """An organisation's official page in a network (seed 003 §2.1: every body keeps its accounts and fills
     them daily). Its newest post's time is fetched; a page silent longer than the region's period is listed
     for the regional coordinator."""
@@ -234,14 +242,6 @@ class OfficialAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} · {self.get_network_display()}"
-
-    @property
-    def token_masked(self) -> str:
-        return mask_secret(self.token)
-
-    @property
-    def base_url(self) -> str:
-        return self.api_base or DEFAULT_API_BASE.get(Network(self.network), "")
 
 
 class SocialSettings(models.Model):

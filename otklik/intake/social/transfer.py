@@ -32,18 +32,26 @@ KEYS = ("network", "name", "kind", "target", "api_base", "token", "territory", "
 REQUIRED = {"network", "name", "kind", "target"}
 
 
-class SocialSources(Kind):
-    slug = "social_sources"
-    title = gettext_lazy("Social network sources")
-    # The Russian headers come first: the English ones name the columns in messages and exports.
-    columns = (
-        *(Column(key, RUSSIAN[key], import_only=True) for key in KEYS),
-        *(Column(key, key, import_only=key == "token") for key in KEYS),
-    )
+def bilingual_columns(russian: dict[str, str]) -> tuple[Column, ...]:
+    """The Russian headers come first: the English ones name the columns in messages and exports. A token
+    is read on import and never exported."""
+    return (*(Column(key, header, import_only=True) for key, header in russian.items()),
+            *(Column(key, key, import_only=key == "token") for key in russian))
+
+
+class _ConnectionKind(Kind):
+    required: frozenset[str] = frozenset()
 
     def check_columns(self, present: set[str], errors: Errors) -> None:
-        for key in sorted(REQUIRED - present):
+        for key in sorted(self.required - present):
             errors.add(None, key, _("The column is missing."))
+
+
+class SocialSources(_ConnectionKind):
+    slug = "social_sources"
+    title = gettext_lazy("Social network sources")
+    columns = bilingual_columns({key: RUSSIAN[key] for key in KEYS})
+    required = frozenset(REQUIRED)
 
     def export_rows(self) -> Iterator[dict[str, str]]:
         for source in Source.objects.select_related("territory", "organization").order_by("network", "name"):
@@ -141,19 +149,13 @@ ACCOUNT_KEYS = tuple(ACCOUNT_RUSSIAN)
 ACCOUNT_REQUIRED = {"organization", "network", "target"}
 
 
-class OfficialAccounts(Kind):
+class OfficialAccounts(_ConnectionKind):
     """The register of official pages (``manage.py import_registry official_accounts FILE``)."""
 
     slug = "official_accounts"
     title = gettext_lazy("Official accounts")
-    columns = (
-        *(Column(key, ACCOUNT_RUSSIAN[key], import_only=True) for key in ACCOUNT_KEYS),
-        *(Column(key, key, import_only=key == "token") for key in ACCOUNT_KEYS),
-    )
-
-    def check_columns(self, present: set[str], errors: Errors) -> None:
-        for key in sorted(ACCOUNT_REQUIRED - present):
-            errors.add(None, key, _("The column is missing."))
+    columns = bilingual_columns(ACCOUNT_RUSSIAN)
+    required = frozenset(ACCOUNT_REQUIRED)
 
     def export_rows(self) -> Iterator[dict[str, str]]:
         for account in OfficialAccount.objects.select_related("organization").order_by("organization__name",
