@@ -136,11 +136,3 @@ def unfed_appeal_ids(*, since: dt.datetime, limit: int = 5000) -> list[int]:
     fed = DetectedAppeal.objects.filter(appeal_id=models.OuterRef("pk"))
     return list(Appeal.objects.filter(received_at__gte=since).exclude(models.Exists(fed))
                 .order_by("received_at").values_list("pk", flat=True)[:limit])
-
-
-def region_map() -> dict[str, Any]:
-    """The map's centre and zoom from the region's settings."""
-    from otklik.registry.selectors import region_settings
-
-    row = region_settings()
-    return {"lat": row.map_centre_lat or 55.75, "lon": row.map_centre_lon or 37.62, "zoom": row.map_zoom or 8}

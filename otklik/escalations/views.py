@@ -4,10 +4,7 @@ Russian message. Whoever may not see escalations gets 404, as for another organi
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -22,6 +19,7 @@ from otklik.accounts.models import User
 from otklik.escalations import selectors, services
 from otklik.escalations.models import Escalation
 from otklik.escalations.services import EscalationError
+from otklik.registry.selectors import map_view
 
 
 def _viewer(request: HttpRequest) -> User:
@@ -30,12 +28,6 @@ def _viewer(request: HttpRequest) -> User:
     if not selectors.may_view(user):
         raise Http404
     return user
-
-
-def _map() -> dict[str, Any]:
-    region = selectors.region_map()
-    return {"tiles": getattr(settings, "PORTAL_MAP_TILE_URL", ""),
-            "attribution": getattr(settings, "PORTAL_MAP_ATTRIBUTION", ""), **region}
 
 
 class ReportForm(forms.Form):
@@ -57,7 +49,7 @@ def escalation_list(request: HttpRequest) -> HttpResponse:
                 if history else selectors.active_escalations(user))
     page = Paginator(queryset, 30).get_page(request.GET.get("page"))
     return render(request, "escalations/list.html", {
-        "page": page, "history": history, "now": timezone.now(), "map": _map(),
+        "page": page, "history": history, "now": timezone.now(), "map": map_view(),
         "late_count": selectors.late_reports(user).count(),
     })
 
@@ -82,7 +74,7 @@ def _detail(request: HttpRequest, user: User, escalation: Escalation, *, report_
         "escalation": escalation, "appeals": selectors.escalation_appeals(escalation),
         "events": selectors.escalation_events(escalation), "facts": facts(escalation), "may_act": may_act,
         "report_form": report_form or ReportForm(initial={"text": text}),
-        "close_form": close_form or CloseForm(), "now": timezone.now(), "map": _map(),
+        "close_form": close_form or CloseForm(), "now": timezone.now(), "map": map_view(),
     }, status=status)
 
 

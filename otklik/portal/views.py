@@ -44,7 +44,7 @@ from otklik.intake.uploads import ACCEPT_ATTRIBUTE, UploadRefused
 from otklik.portal import selectors
 from otklik.portal.forms import TEXT_MAX, TEXT_MIN, CommentForm, FollowForm, RateForm, SubmitForm, TrackForm
 from otklik.registry.models import Category, Organization, Territory
-from otklik.registry.selectors import region_settings
+from otklik.registry.selectors import map_view, region_settings
 
 
 def _embed(request: HttpRequest) -> bool:
@@ -77,17 +77,6 @@ def _track_url(appeal: Appeal, *, absolute: bool = False) -> str:
 
 def _days(days: int) -> str:
     return ngettext("answer within %(days)s day", "answer within %(days)s days", days) % {"days": days}
-
-
-def map_view() -> dict[str, Any]:
-    """Tiles and the start view of every map: the region's centre and zoom from its settings
-    (admin, «Настройки региона»), else OTKLIK_MAP_LAT / OTKLIK_MAP_LON / OTKLIK_MAP_ZOOM."""
-    region = region_settings()
-    lat, lon, zoom = settings.PORTAL_MAP_CENTER
-    if region.map_centre_lat is not None and region.map_centre_lon is not None:
-        lat, lon, zoom = region.map_centre_lat, region.map_centre_lon, region.map_zoom or zoom
-    return {"tiles": settings.PORTAL_MAP_TILE_URL, "attribution": settings.PORTAL_MAP_ATTRIBUTION,
-            "lat": lat, "lon": lon, "zoom": zoom, "region": region.name}
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -32,6 +33,19 @@ def region_settings() -> RegionSettings:
 
         found = region_settings_create_default()
     return found
+
+
+def map_view() -> dict[str, Any]:
+    """Tiles and the start view of every map: the region's centre and zoom from its settings
+    (admin, «Настройки региона»), else OTKLIK_MAP_LAT / OTKLIK_MAP_LON / OTKLIK_MAP_ZOOM."""
+    from django.conf import settings
+
+    region = region_settings()
+    lat, lon, zoom = settings.PORTAL_MAP_CENTER
+    if region.map_centre_lat is not None and region.map_centre_lon is not None:
+        lat, lon, zoom = region.map_centre_lat, region.map_centre_lon, region.map_zoom or zoom
+    return {"tiles": settings.PORTAL_MAP_TILE_URL, "attribution": settings.PORTAL_MAP_ATTRIBUTION,
+            "lat": lat, "lon": lon, "zoom": zoom, "region": region.name}
 
 
 def region_calendar(settings_row: RegionSettings | None = None) -> WorkingCalendar:
