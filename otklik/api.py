@@ -53,8 +53,8 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """ninja's own refusals (a body it cannot parse) in the API's shape; the documented 400 is ErrorOut."""
     if exc.status_code == 400:
         return _unreadable(request)
-    return api.create_response(request, {"code": f"http_{exc.status_code}", "message": exc.message, "field": None},
-                               status=exc.status_code)
+    return api.create_response(request, {"code": f"http_{exc.status_code}", "message": _("The request was refused."),
+                                         "field": None}, status=exc.status_code)
 
 
 def _unreadable(request: HttpRequest) -> HttpResponse:
