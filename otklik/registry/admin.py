@@ -61,15 +61,8 @@ class LoggedChangesAdmin(admin.ModelAdmin):
         services.registry_delete(actor=request.user, instance=obj)  # type: ignore[arg-type]
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        happened_on = self._happened_on(form)
-        instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
-            services.registry_delete(actor=request.user, instance=obj,  # type: ignore[arg-type]
-                                     happened_on=happened_on)
-        for instance in instances:
-            services.registry_save(actor=request.user, instance=instance,  # type: ignore[arg-type]
-                                   happened_on=happened_on)
-        formset.save_m2m()
+        services.registry_formset_save(actor=request.user, formset=formset,  # type: ignore[arg-type]
+                                       happened_on=self._happened_on(form))
 
 
 class OfficialInline(admin.TabularInline):

@@ -5,6 +5,8 @@ with the day the change happened (the acts require such changes to be reported w
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,9 +14,18 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from otklik.accounts.models import Role, User
+from otklik.accounts.models import Membership, Role, User
 from otklik.accounts.permissions import capacities
-from otklik.registry.models import Official, Organization, RegionSettings, RegistryChange
+from otklik.registry.models import (
+    Category,
+    ClassifierCode,
+    Official,
+    Organization,
+    RegionSettings,
+    RegistryChange,
+    RoutingRule,
+    Territory,
+)
 
 
 class RegistryError(Exception):
@@ -109,6 +120,18 @@ def registry_delete(
         return change
 
 
+def registry_formset_save(*, actor: User | None, formset: Any, happened_on: dt.date | None = None) -> None:
+    """An admin inline formset (an organisation's officials) saved row by row through ``registry_save``
+    and ``registry_delete``, so each change lands in the log with the day it happened."""
+    with transaction.atomic():
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            registry_delete(actor=actor, instance=obj, happened_on=happened_on)
+        for instance in instances:
+            registry_save(actor=actor, instance=instance, happened_on=happened_on)
+        formset.save_m2m()
+
+
 def may_edit_officials(user: User, organization: Organization) -> bool:
     """Who enters an organisation's officials and contacts: the registry's keepers (staff and
     region-wide roles) and the organisation's head, who answers for them (seed 002 §4–5)."""
@@ -173,3 +196,133 @@ def region_settings_create_default() -> RegionSettings:
     row, _created = RegionSettings.objects.get_or_create(pk=1)
     row.refresh_from_db()  # field defaults given as text ("09:00") come back as their types
     return row
+
+
+# --- the registry import's writes ---------------------------------------------------------------------
+# ``registry.transfer`` validates a whole file and plans; these write a kind's planned rows in one call.
+# Rows keep their own saves where the configuration audit (core.audit, by signals) follows them; each
+# call leaves one RegistryChange («import»: who loaded how many rows of which kind). Organisations and
+# their officials go through ``registry_save`` / ``registry_delete`` row by row instead, since the acts
+# ask for each of those changes with its day.
+
+IMPORT_BATCH = 500
+
+
+def _import_logged(actor: User | None, model: type[models.Model], created: int, updated: int) -> RegistryChange | None:
+    if not created and not updated:
+        return None
+    return RegistryChange.objects.create(
+        organization=None, actor=actor, entity=model._meta.model_name or "", entity_id="", action="import",
+        changes={"created": created, "updated": updated},
+    )
+
+
+def registry_import_classifier(
+    *, actor: User | None, new: Sequence[ClassifierCode], changed: Sequence[ClassifierCode]
+) -> RegistryChange | None:
+    """New classifier entries and renamed ones, in bulk (the official file holds thousands)."""
+    with transaction.atomic():
+        ClassifierCode.objects.bulk_create(new, batch_size=IMPORT_BATCH)
+        ClassifierCode.objects.bulk_update(changed, ["name"], batch_size=IMPORT_BATCH)
+        return _import_logged(actor, ClassifierCode, len(new), len(changed))
+
+
+@dataclass(frozen=True)
+class TerritoryImport:
+    """One planned territory: ``node_id`` is its key, or a negative number for a new one that rows
+    below may name as their ``parent_id`` before it exists."""
+
+    node_id: int
+    parent_id: int | None
+    values: dict[str, Any]
+    instance: Territory | None
+
+
+def registry_import_territories(*, actor: User | None, rows: Sequence[TerritoryImport]) -> RegistryChange | None:
+    """Territories in file order (a parent above its children), new parents' keys passed down."""
+    new_ids: dict[int, int] = {}
+    with transaction.atomic():
+        for row in rows:
+            territory = row.instance or Territory()
+            for name, value in row.values.items():
+                setattr(territory, name, value)
+            territory.parent_id = new_ids.get(row.parent_id, row.parent_id) if row.parent_id is not None else None
+            territory.save()
+            new_ids[row.node_id] = territory.pk
+        return _import_logged(actor, Territory, sum(row.instance is None for row in rows),
+                              sum(row.instance is not None for row in rows))
+
+
+@dataclass(frozen=True)
+class CategoryImport:
+    code: str
+    values: dict[str, Any]
+    parent: str | None  # the parent's code
+    instance: Category | None
+
+
+def registry_import_categories(*, actor: User | None, rows: Sequence[CategoryImport]) -> RegistryChange | None:
+    """Categories, parents before children (the rows come sorted by depth)."""
+    with transaction.atomic():
+        for row in rows:
+            category = row.instance or Category(code=row.code)
+            for name, value in row.values.items():
+                setattr(category, name, value)
+            category.parent = Category.objects.get(code=row.parent) if row.parent else None
+            category.save()
+        return _import_logged(actor, Category, sum(row.instance is None for row in rows),
+                              sum(row.instance is not None for row in rows))
+
+
+@dataclass(frozen=True)
+class RoutingImport:
+    rule: RoutingRule | None
+    category_id: int
+    territory_id: int | None
+    organization_id: int
+
+
+def registry_import_routing(*, actor: User | None, rows: Sequence[RoutingImport]) -> RegistryChange | None:
+    with transaction.atomic():
+        for row in rows:
+            target = row.rule or RoutingRule(category_id=row.category_id, territory_id=row.territory_id)
+            target.organization_id = row.organization_id
+            target.save()
+        return _import_logged(actor, RoutingRule, sum(row.rule is None for row in rows),
+                              sum(row.rule is not None for row in rows))
+
+
+@dataclass(frozen=True)
+class PersonImport:
+    """One person: their values, a new password (blank: keep it, or none usable for a new person) and,
+    where the file has the columns, exactly the roles (organisation key, role) they are to hold."""
+
+    username: str
+    instance: User | None
+    values: dict[str, Any]
+    password: str
+    roles: set[tuple[int, str]] | None
+    old_roles: set[tuple[int, str]]
+
+
+def registry_import_people(*, actor: User | None, rows: Sequence[PersonImport]) -> RegistryChange | None:
+    with transaction.atomic():
+        for row in rows:
+            user = row.instance or User(username=row.username)
+            for name, value in row.values.items():
+                setattr(user, name, value)
+            if row.password:
+                user.set_password(row.password)
+            elif row.instance is None:
+                user.set_unusable_password()
+            user.save()
+            if row.roles is None:
+                continue
+            for organization_id, role in row.old_roles - row.roles:
+                Membership.objects.filter(user=user, organization_id=organization_id, role=role).delete()
+            Membership.objects.bulk_create([
+                Membership(user=user, organization_id=organization_id, role=role)
+                for organization_id, role in sorted(row.roles - row.old_roles)
+            ])
+        return _import_logged(actor, User, sum(row.instance is None for row in rows),
+                              sum(row.instance is not None for row in rows))

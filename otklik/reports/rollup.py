@@ -3,7 +3,8 @@
 The processor folds new log rows in id order into per-appeal facts (AppealFact) and adds their
 effect to DailyRollup / DurationRollup. The cursor, the facts and the counters change in one
 transaction, so a crash or a second run never counts a row twice: the run is idempotent, and two
-processors serialise on the cursor row.
+processors serialise on the cursor row. This module folds; the writes of a batch (the counters, the
+facts, the cursor) are ``reports.services.rollup_apply``'s.
 
 Ids are handed out at insert but become visible at commit, so a slower transaction can commit an
 id below one already read. A hole just after the cursor is therefore waited for (``gap_wait``);
@@ -15,17 +16,17 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from otklik.appeals.lifecycle import OPEN_STATES, Action, Regime
 from otklik.appeals.models import Appeal, AppealEvent, DeadlineBreach
-from otklik.reports.models import COUNTERS, AppealFact, DailyRollup, DurationRollup, MonthlyRollup, RollupCursor
+from otklik.reports.models import AppealFact, DurationRollup, RollupCursor
 
 EVENTS = "events"
 BREACHES = "breaches"
@@ -193,18 +194,20 @@ def _fold_event(fact: AppealFact, event: dict[str, Any], deltas: _Deltas) -> Non
             deltas.add((day, after[0], after[1], fact.territory_id, fact.channel, fact.regime), "open_delta", 1)
 
 
-def _fold_events(events: Sequence[dict[str, Any]]) -> None:
+Folded = tuple[_Deltas, list[AppealFact]]
+
+
+def _fold_events(events: Sequence[dict[str, Any]]) -> Folded:
     facts = _load_facts({event["appeal_id"] for event in events})
     deltas = _Deltas()
     for event in events:
         fact = facts.get(event["appeal_id"])
         if fact is not None:  # the appeal was deleted after the event was read
             _fold_event(fact, event, deltas)
-    _save(deltas)
-    _save_facts(facts.values())
+    return deltas, list(facts.values())
 
 
-def _fold_breaches(breaches: Sequence[dict[str, Any]]) -> None:
+def _fold_breaches(breaches: Sequence[dict[str, Any]]) -> Folded:
     facts = _load_facts({row["appeal_id"] for row in breaches})
     deltas = _Deltas()
     for row in breaches:
@@ -216,91 +219,10 @@ def _fold_breaches(breaches: Sequence[dict[str, Any]]) -> None:
         counter = "stage_breaches" if row["internal"] else "breaches"
         deltas.add(_key(_day(row["detected_at"]), fact, row["organization_id"] or 0), counter)
     # Facts are the event fold's to keep; a breach only reads them.
-    _save(deltas)
-
-
-# --- writing ----------------------------------------------------------------------------------------
-
-
-def _upsert(table: str, key_cols: Sequence[str], cols: Sequence[str], rows: Iterable[Sequence[Any]],
-            *, add: bool, chunk: int = 400) -> None:
-    """INSERT … ON CONFLICT DO UPDATE (PostgreSQL and SQLite alike): counters are added to the stored
-    ones, or (add=False) replace them."""
-    all_cols = [*key_cols, *cols]
-    qn = connection.ops.quote_name
-    if add:
-        updates = ", ".join(f"{qn(c)} = {qn(table)}.{qn(c)} + excluded.{qn(c)}" for c in cols)
-    else:
-        updates = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in cols)
-    head = (f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in all_cols)}) VALUES ")
-    tail = f" ON CONFLICT ({', '.join(qn(c) for c in key_cols)}) DO UPDATE SET {updates}"
-    placeholder = "(" + ", ".join(["%s"] * len(all_cols)) + ")"
-    batch: list[Sequence[Any]] = []
-
-    def flush() -> None:
-        if not batch:
-            return
-        params = [value for row in batch for value in row]
-        with connection.cursor() as cursor:
-            cursor.execute(head + ", ".join([placeholder] * len(batch)) + tail, params)
-        batch.clear()
-
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= chunk:
-            flush()
-    flush()
-
-
-DAILY_KEY = ("day", "organization_id", "category_id", "territory_id", "channel", "regime")
-
-
-def _save(deltas: _Deltas) -> None:
-    adapt = connection.ops.adapt_datefield_value
-    if deltas.daily:
-        monthly: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for key, counters in deltas.daily.items():
-            into = monthly[(key[0].replace(day=1), *key[1:])]
-            for name, value in counters.items():
-                into[name] += value
-        for model, rows in ((DailyRollup, deltas.daily), (MonthlyRollup, monthly)):
-            _upsert(
-                model._meta.db_table, DAILY_KEY, COUNTERS,
-                ([adapt(key[0]), *key[1:], *(counters.get(name, 0) for name in COUNTERS)]
-                 for key, counters in rows.items() if any(counters.values())),
-                add=True,
-            )
-    if deltas.durations:
-        _upsert(
-            DurationRollup._meta.db_table, (*DAILY_KEY, "metric", "bucket"), ("count",),
-            ([adapt(key[0]), *key[1:], count] for key, count in deltas.durations.items()),
-            add=True,
-        )
-
-
-FACT_FIELDS = ("organization_id", "category_id", "territory_id", "channel", "regime", "state", "received_at",
-               "term_started_at", "first_reply_at")
-
-
-def _save_facts(facts: Iterable[AppealFact]) -> None:
-    adapt = connection.ops.adapt_datetimefield_value
-    rows = []
-    for fact in facts:
-        values: list[Any] = [fact.appeal_id]
-        for name in FACT_FIELDS:
-            value = getattr(fact, name)
-            values.append(adapt(value) if isinstance(value, dt.datetime) else value)
-        rows.append(values)
-    if rows:
-        _upsert(AppealFact._meta.db_table, ("appeal_id",), FACT_FIELDS, rows, add=False, chunk=300)
+    return deltas, []
 
 
 # --- the processor ----------------------------------------------------------------------------------
-
-
-def _lock_cursor(name: str) -> RollupCursor:
-    RollupCursor.objects.get_or_create(name=name)
-    return RollupCursor.objects.select_for_update().get(name=name)
 
 
 def _contiguous(cursor: RollupCursor, ids: list[int], now: dt.datetime, gap_wait: dt.timedelta) -> int:
@@ -324,18 +246,20 @@ BREACH_FIELDS = ("id", "appeal_id", "stage", "detected_at", "organization_id", "
 
 
 def _run_log(name: str, read: Callable[[int, int], list[dict[str, Any]]],
-             fold: Callable[[Sequence[dict[str, Any]]], None], *, batch_size: int, gap_wait: dt.timedelta,
+             fold: Callable[[Sequence[dict[str, Any]]], Folded], *, batch_size: int, gap_wait: dt.timedelta,
              progress: Callable[[int], None] | None) -> tuple[int, bool]:
+    from otklik.reports import services  # here: the services module imports this one
+
     done = 0
     while True:
         with transaction.atomic():
-            cursor = _lock_cursor(name)
+            cursor = services.rollup_cursor_lock(name=name)
             rows = read(cursor.last_id, batch_size)
             take = _contiguous(cursor, [row["id"] for row in rows], timezone.now(), gap_wait)
+            deltas, facts = fold(rows[:take]) if take else (_Deltas(), [])
             if take:
-                fold(rows[:take])
                 cursor.last_id = rows[take - 1]["id"]
-            cursor.save()
+            services.rollup_apply(cursor=cursor, daily=deltas.daily, durations=deltas.durations, facts=facts)
         done += take
         if progress is not None and take:
             progress(done)
@@ -367,10 +291,7 @@ def rollup_update(*, batch_size: int = 5000, gap_wait: dt.timedelta | None = Non
 
 def rollup_rebuild(*, batch_size: int = 5000, progress: Callable[[int], None] | None = None) -> RollupResult:
     """Throw the rollups away and fold the whole history again (after a change of definitions)."""
-    with transaction.atomic():
-        DailyRollup.objects.all().delete()
-        MonthlyRollup.objects.all().delete()
-        DurationRollup.objects.all().delete()
-        AppealFact.objects.all().delete()
-        RollupCursor.objects.all().delete()
+    from otklik.reports import services
+
+    services.rollup_clear()
     return rollup_update(batch_size=batch_size, gap_wait=dt.timedelta(0), progress=progress)

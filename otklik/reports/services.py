@@ -4,11 +4,12 @@ the disciplinary register, SSTU results and exports. Each records who acted and 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,13 +24,19 @@ from otklik.reports import aggregates as agg
 from otklik.reports import documents, sstu
 from otklik.reports.figures import report_figures
 from otklik.reports.models import (
+    COUNTERS,
+    AppealFact,
+    DailyRollup,
     DisciplinaryDecision,
+    DurationRollup,
     Job,
     Measure,
+    MonthlyRollup,
     Report,
     ReportDelivery,
     ReportKind,
     ReportRecipient,
+    RollupCursor,
     SstuExport,
     SstuExportPart,
     SstuExportState,
@@ -426,3 +433,101 @@ def sstu_settings_create_default() -> SstuSettings:
     """The one row of SSTU.RF connection settings, made on first use."""
     row, _created = SstuSettings.objects.get_or_create(pk=1)
     return row
+
+
+# --- rollups ------------------------------------------------------------------------------------------
+# The rollups (AppealFact, DailyRollup, MonthlyRollup, DurationRollup and their cursors) are derived
+# tables, folded by ``reports.rollup`` from the append-only logs (AppealEvent, DeadlineBreach), which
+# are the events. Their writes record no event of their own: that would log the log, and
+# ``rollup_rebuild`` makes the same tables again from the logs at any time. A whole batch of log rows
+# is written at once, in the fold's transaction.
+
+DAILY_KEY = ("day", "organization_id", "category_id", "territory_id", "channel", "regime")
+FACT_FIELDS = ("organization_id", "category_id", "territory_id", "channel", "regime", "state", "received_at",
+               "term_started_at", "first_reply_at")
+
+
+def _upsert(table: str, key_cols: Sequence[str], cols: Sequence[str], rows: Iterable[Sequence[Any]],
+            *, add: bool, chunk: int = 400) -> None:
+    """INSERT … ON CONFLICT DO UPDATE (PostgreSQL and SQLite alike): counters are added to the stored
+    ones, or (add=False) replace them."""
+    all_cols = [*key_cols, *cols]
+    qn = connection.ops.quote_name
+    if add:
+        updates = ", ".join(f"{qn(c)} = {qn(table)}.{qn(c)} + excluded.{qn(c)}" for c in cols)
+    else:
+        updates = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in cols)
+    head = (f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in all_cols)}) VALUES ")
+    tail = f" ON CONFLICT ({', '.join(qn(c) for c in key_cols)}) DO UPDATE SET {updates}"
+    placeholder = "(" + ", ".join(["%s"] * len(all_cols)) + ")"
+    batch: list[Sequence[Any]] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        params = [value for row in batch for value in row]
+        with connection.cursor() as cursor:
+            cursor.execute(head + ", ".join([placeholder] * len(batch)) + tail, params)
+        batch.clear()
+
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= chunk:
+            flush()
+    flush()
+
+
+def rollup_cursor_lock(*, name: str) -> RollupCursor:
+    """The cursor of one log, locked for the batch: two processors serialise on it."""
+    RollupCursor.objects.get_or_create(name=name)
+    return RollupCursor.objects.select_for_update().get(name=name)
+
+
+def rollup_apply(
+    *, cursor: RollupCursor, daily: Mapping[tuple[Any, ...], Mapping[str, int]],
+    durations: Mapping[tuple[Any, ...], int], facts: Iterable[AppealFact] = (),
+) -> None:
+    """Add a folded batch to the rollups: counter changes by (day, organisation, category, territory,
+    channel, regime) — the month's row gets the same —, duration buckets, the appeals' facts as they
+    now stand, and the cursor moved past the batch (all in the caller's transaction)."""
+    adapt_day = connection.ops.adapt_datefield_value
+    if daily:
+        monthly: dict[tuple[Any, ...], dict[str, int]] = {}
+        for key, counters in daily.items():
+            into = monthly.setdefault((key[0].replace(day=1), *key[1:]), {})
+            for name, value in counters.items():
+                into[name] = into.get(name, 0) + value
+        for model, rows in ((DailyRollup, daily), (MonthlyRollup, monthly)):
+            _upsert(
+                model._meta.db_table, DAILY_KEY, COUNTERS,
+                ([adapt_day(key[0]), *key[1:], *(counters.get(name, 0) for name in COUNTERS)]
+                 for key, counters in rows.items() if any(counters.values())),
+                add=True,
+            )
+    if durations:
+        _upsert(
+            DurationRollup._meta.db_table, (*DAILY_KEY, "metric", "bucket"), ("count",),
+            ([adapt_day(key[0]), *key[1:], count] for key, count in durations.items()),
+            add=True,
+        )
+    adapt_moment = connection.ops.adapt_datetimefield_value
+    fact_rows = []
+    for fact in facts:
+        values: list[Any] = [fact.appeal_id]
+        for name in FACT_FIELDS:
+            value = getattr(fact, name)
+            values.append(adapt_moment(value) if isinstance(value, dt.datetime) else value)
+        fact_rows.append(values)
+    if fact_rows:
+        _upsert(AppealFact._meta.db_table, ("appeal_id",), FACT_FIELDS, fact_rows, add=False, chunk=300)
+    cursor.save()
+
+
+def rollup_clear() -> None:
+    """Throw the rollups and their cursors away, before folding the whole history again."""
+    with transaction.atomic():
+        DailyRollup.objects.all().delete()
+        MonthlyRollup.objects.all().delete()
+        DurationRollup.objects.all().delete()
+        AppealFact.objects.all().delete()
+        RollupCursor.objects.all().delete()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from otklik.accounts.models import User
 from otklik.registry.models import Category, ClassifierCode, term_limit_errors
+from otklik.registry.services import CategoryImport, registry_import_categories
 from otklik.registry.transfer.base import (
     Column,
     DuplicateKeys,
@@ -92,14 +93,21 @@ class Categories(Kind):
         if errors:
             return plan
         planned.sort(key=lambda item: depth_of(parents, item[1]))
+        writes: list[CategoryImport] = []
         for row, code, values in planned:
             instance = saved.get(code)
             old_parent = instance.parent.code if instance is not None and instance.parent else None
             changed = changed_fields(instance, values) or (row.has("parent") and old_parent != parents[code])
             plan.count("create" if instance is None else "update" if changed else "unchanged")
             if changed:
-                plan.writes.append(_category_write(code, values, parents.get(code), instance))
+                writes.append(CategoryImport(code=code, values=values, parent=parents.get(code), instance=instance))
+        if writes:
+            plan.writes.append(lambda actor: _write(actor, writes))
         return plan
+
+
+def _write(actor: User | None, rows: list[CategoryImport]) -> None:
+    registry_import_categories(actor=actor, rows=rows)
 
 
 TERM_KEYS = ("procedure", "answer_days", "region_answer_days")
@@ -144,15 +152,3 @@ class _ClassifierLookup:
                                                     "version.") % {"code": code})
         return None
 
-
-def _category_write(
-    code: str, values: dict[str, Any], parent: str | None, instance: Category | None
-) -> Callable[[User | None], None]:
-    def write(actor: User | None) -> None:
-        category = instance or Category(code=code)
-        for name, value in values.items():
-            setattr(category, name, value)
-        category.parent = Category.objects.get(code=parent) if parent else None
-        category.save()
-
-    return write

@@ -12,9 +12,8 @@ from django.utils.translation import gettext_lazy
 
 from otklik.accounts.models import User
 from otklik.registry.models import CLASSIFIER_CODE_RE, ClassifierCode
+from otklik.registry.services import registry_import_classifier
 from otklik.registry.transfer.base import Column, DuplicateKeys, Errors, Kind, Plan, Row, RowParser
-
-BATCH = 500
 
 
 class Classifier(Kind):
@@ -59,8 +58,7 @@ class Classifier(Kind):
                 plan.count("unchanged")
 
         def write(actor: User | None) -> None:
-            ClassifierCode.objects.bulk_create(new, batch_size=BATCH)
-            ClassifierCode.objects.bulk_update(changed, ["name"], batch_size=BATCH)
+            registry_import_classifier(actor=actor, new=new, changed=changed)
 
         plan.writes.append(write)
         return plan

@@ -7,7 +7,7 @@ password unless the file gives one, so nobody can sign in with a guessed default
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth import password_validation
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from otklik.accounts.models import Membership, User
 from otklik.registry.models import Organization
+from otklik.registry.services import PersonImport, registry_import_people
 from otklik.registry.transfer.base import Column, Errors, Kind, Plan, Row, RowParser, changed_fields, text_of
 
 USER_FIELDS = ("last_name", "first_name", "patronymic", "email", "phone", "position", "is_active")
@@ -73,6 +74,7 @@ class People(Kind):
         sync_roles = bool(rows) and rows[0].has("organization") and rows[0].has("role")
 
         plan = Plan()
+        writes: list[PersonImport] = []
         for username, user_rows in groups.items():
             first = user_rows[0]
             try:
@@ -100,7 +102,10 @@ class People(Kind):
             changed = changed_fields(instance, values) or bool(password) or (roles is not None and roles != old_roles)
             plan.count("create" if instance is None else "update" if changed else "unchanged")
             if changed:
-                plan.writes.append(_person_write(username, instance, values, password, roles, old_roles))
+                writes.append(PersonImport(username=username, instance=instance, values=values, password=password,
+                                           roles=roles, old_roles=old_roles))
+        if writes:
+            plan.writes.append(lambda actor: _write(actor, writes))
         return plan
 
     @staticmethod
@@ -152,26 +157,5 @@ class People(Kind):
         return set(roles)
 
 
-def _person_write(
-    username: str, instance: User | None, values: dict[str, Any], password: str,
-    roles: set[tuple[int, str]] | None, old_roles: set[tuple[int, str]],
-) -> Callable[[User | None], None]:
-    def write(actor: User | None) -> None:
-        user = instance or User(username=username)
-        for name, value in values.items():
-            setattr(user, name, value)
-        if password:
-            user.set_password(password)
-        elif instance is None:
-            user.set_unusable_password()
-        user.save()
-        if roles is None:
-            return
-        for organization_id, role in old_roles - roles:
-            Membership.objects.filter(user=user, organization_id=organization_id, role=role).delete()
-        Membership.objects.bulk_create([
-            Membership(user=user, organization_id=organization_id, role=role)
-            for organization_id, role in sorted(roles - old_roles)
-        ])
-
-    return write
+def _write(actor: User | None, rows: list[PersonImport]) -> None:
+    registry_import_people(actor=actor, rows=rows)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from otklik.accounts.models import User
 from otklik.registry.models import Category, Organization, RoutingRule
+from otklik.registry.services import RoutingImport, registry_import_routing
 from otklik.registry.transfer.base import Column, DuplicateKeys, Errors, Kind, Plan, Row
 from otklik.registry.transfer.territories import TerritoryIndex, TerritoryNotFound
 
@@ -44,6 +45,7 @@ class Routing(Kind):
         saved = {(rule.category_id, rule.territory_id): rule for rule in RoutingRule.objects.all()}
         duplicates = DuplicateKeys()
         plan = Plan()
+        writes: list[RoutingImport] = []
         for row in rows:
             category_id = categories.get(row.get("category"))
             if category_id is None:
@@ -69,16 +71,12 @@ class Routing(Kind):
                 plan.count("unchanged")
                 continue
             plan.count("create" if rule is None else "update")
-            plan.writes.append(_rule_write(rule, category_id, territory_id, organization_id))
+            writes.append(RoutingImport(rule=rule, category_id=category_id, territory_id=territory_id,
+                                        organization_id=organization_id))
+        if writes:
+            plan.writes.append(lambda actor: _write(actor, writes))
         return plan
 
 
-def _rule_write(
-    rule: RoutingRule | None, category_id: int, territory_id: int | None, organization_id: int
-) -> Callable[[User | None], None]:
-    def write(actor: User | None) -> None:
-        target = rule or RoutingRule(category_id=category_id, territory_id=territory_id)
-        target.organization_id = organization_id
-        target.save()
-
-    return write
+def _write(actor: User | None, rows: list[RoutingImport]) -> None:
+    registry_import_routing(actor=actor, rows=rows)

@@ -7,15 +7,15 @@ takes to be unique). Export writes the shortest reference that is unique.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from otklik.accounts.models import User
 from otklik.registry.models import Territory
+from otklik.registry.services import TerritoryImport, registry_import_territories
 from otklik.registry.transfer.base import (
     Column,
     DuplicateKeys,
@@ -189,7 +189,7 @@ class Territories(Kind):
         saved = {t.pk: t for t in Territory.objects.all()}
         duplicates = DuplicateKeys()
         new_id = 0
-        new_ids: dict[int, int] = {}  # planned negative id → key of the saved territory
+        writes: list[TerritoryImport] = []
         for row in rows:
             parser = RowParser(row, errors)
             name = parser.value(Territory, "name")
@@ -233,21 +233,12 @@ class Territories(Kind):
             changed = changed_fields(instance, {**values, "parent_id": parent_id})
             plan.count("create" if instance is None else "update" if changed else "unchanged")
             if changed:
-                plan.writes.append(_territory_write(node_id, parent_id, values, instance, new_ids))
+                writes.append(TerritoryImport(node_id=node_id, parent_id=parent_id, values=values, instance=instance))
+        if writes:
+            plan.writes.append(lambda actor: _write(actor, writes))
         return plan
 
 
-def _territory_write(
-    node_id: int, parent_id: int | None, values: dict[str, Any], instance: Territory | None, new_ids: dict[int, int]
-) -> Callable[[User | None], None]:
-    """Saves one territory; a new one leaves its key in ``new_ids`` for the rows below it."""
-
-    def write(actor: User | None) -> None:
-        territory = instance or Territory()
-        for name, value in values.items():
-            setattr(territory, name, value)
-        territory.parent_id = new_ids.get(parent_id, parent_id) if parent_id is not None else None
-        territory.save()
-        new_ids[node_id] = territory.pk
-
-    return write
+def _write(actor: User | None, rows: list[TerritoryImport]) -> None:
+    """New territories' keys pass to the rows below them (a planned negative id → the saved key)."""
+    registry_import_territories(actor=actor, rows=rows)
