@@ -30,7 +30,7 @@ from otklik.participation.models import (
     Project,
     Question,
 )
-from otklik.registry.models import Organization
+from otklik.registry.models import Organization, Territory
 
 PUBLIC_STATES = (State.PUBLISHED, State.FINISHED, State.RESULTS_PUBLISHED)
 # Who sees an organisation's events in the workspace and may recount them.
@@ -178,6 +178,11 @@ def staff_events(user: User, *, state: str | None = None) -> QuerySet[Event]:
     if state:
         queryset = queryset.filter(state=state)
     return queryset.annotate(late_stages=Count("lateness", distinct=True)).order_by("-starts_at", "-id")
+
+
+def territory_choices() -> QuerySet[Territory]:
+    """Territories a budget project may be placed in: every one, by name."""
+    return Territory.objects.order_by("name")
 
 
 def staff_event(user: User, event_id: int) -> Event | None:

@@ -329,7 +329,7 @@ def manage(request: HttpRequest, event_id: int) -> HttpResponse:
         context["comments"] = selectors.comments_to_moderate(user, event)
     if event.kind == Kind.BUDGET:
         context["projects"] = _project_rows(event)
-        context["territory_choices"] = Territory.objects.order_by("name")
+        context["territory_choices"] = selectors.territory_choices()
     if event.kind == Kind.POLL:
         context["questions"] = selectors.questions(event)
     if event.state in (State.FINISHED, State.RESULTS_PUBLISHED):

@@ -47,6 +47,11 @@ def accesses(filters: AccessFilters) -> QuerySet[PersonalDataAccess]:
     return queryset
 
 
+def anonymised_count(user: User) -> int:
+    """How many applicants have been made anonymous, for those who ``may_review``."""
+    return Anonymisation.objects.count() if may_review(user) else 0
+
+
 def years_before(moment: dt.datetime, years: int) -> dt.datetime:
     try:
         return moment.replace(year=moment.year - years)

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET
 from otklik.accounts.models import Role, User
 from otklik.appeals.models import PersonalDataAccess
 from otklik.privacy import selectors
-from otklik.privacy.models import Anonymisation
 from otklik.registry.selectors import region_settings
 
 PAGE_SIZE = 50
@@ -59,6 +58,6 @@ def accesses(request: HttpRequest) -> HttpResponse:
     return render(request, "privacy/accesses.html", {
         "form": form, "page": page, "rows": rows,
         "retention_years": settings_row.personal_data_retention_years,
-        "anonymised": Anonymisation.objects.count(),
+        "anonymised": selectors.anonymised_count(user),
         "due": selectors.due_for_anonymisation(timezone.now()).count(),
     })

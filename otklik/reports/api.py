@@ -15,7 +15,7 @@ from pydantic import Field
 
 from otklik.accounts.models import User
 from otklik.reports import selectors, services
-from otklik.reports.models import Job, Measure, ReportKind, SstuExportPart
+from otklik.reports.models import Job, Measure, ReportKind
 from otklik.reports.services import ReportError
 
 router = Router(tags=["reports"])
@@ -345,10 +345,10 @@ def sstu_export_detail(request: HttpRequest, export_id: int) -> dict[str, Any]:
 
 @router.get("/sstu/exports/{export_id}/parts/{number}", response={403: ErrorOut, 404: ErrorOut})
 def sstu_part(request: HttpRequest, export_id: int, number: int) -> HttpResponse:
-    export = selectors.visible_exports(_user(request)).filter(pk=export_id).first()
-    part = SstuExportPart.objects.filter(export=export, number=number).first() if export else None
-    if part is None or export is None:
+    found = selectors.visible_export_part(_user(request), export_id, number)
+    if found is None:
         raise ReportError("not_found", _("Export not found."), status=404)
+    export, part = found
     services.sstu_part_downloaded(user=_user(request), export=export)
     response = HttpResponse(bytes(part.content), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="sstu-{export_id}-{number:03d}.zip"'

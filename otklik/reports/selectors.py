@@ -24,7 +24,15 @@ from otklik.appeals.models import Appeal, Channel, DeadlineBreach
 from otklik.registry.models import Category, Organization, Territory
 from otklik.registry.selectors import category_tree
 from otklik.reports import aggregates as agg
-from otklik.reports.models import DisciplinaryDecision, DurationRollup, Job, Report, SstuExport
+from otklik.reports.models import (
+    DisciplinaryDecision,
+    DurationRollup,
+    Job,
+    Report,
+    SstuExport,
+    SstuExportPart,
+    SstuResult,
+)
 
 ORGANIZATION_REPORT_ROLES = frozenset({Role.HEAD, Role.COORDINATOR})
 DEFAULT_MIN_VOLUME = 10
@@ -322,6 +330,26 @@ def visible_exports(user: User) -> QuerySet[SstuExport]:
     if scope.region_wide:
         return queryset
     return queryset.filter(organization_id__in=sorted(scope.organization_ids))
+
+
+def export_parts(exports: list[SstuExport]) -> dict[int, list[SstuExportPart]]:
+    """The parts of exports read through ``visible_exports``, by export, without their files."""
+    parts: dict[int, list[SstuExportPart]] = {}
+    for part in SstuExportPart.objects.filter(export__in=exports).defer("content"):
+        parts.setdefault(part.export_id, []).append(part)
+    return parts
+
+
+def visible_export_part(user: User, export_id: int, number: int) -> tuple[SstuExport, SstuExportPart] | None:
+    """One part of an export the user may read, with its file."""
+    export = visible_exports(user).filter(pk=export_id).first()
+    part = SstuExportPart.objects.filter(export=export, number=number).first() if export else None
+    return (export, part) if export is not None and part is not None else None
+
+
+def sstu_result_of(appeal: Appeal) -> SstuResult | None:
+    """The result recorded for an appeal read through ``fz59_appeals``."""
+    return SstuResult.objects.filter(appeal=appeal).first()
 
 
 def fz59_appeals(user: User) -> QuerySet[Appeal]:

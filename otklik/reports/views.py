@@ -26,7 +26,7 @@ from otklik.escalations import selectors as escalation_selectors
 from otklik.participation import selectors as participation_selectors
 from otklik.reports import documents, selectors, services
 from otklik.reports.forms import DashboardForm, DecisionForm, ReportRequestForm, SstuExportForm, SstuResultForm
-from otklik.reports.models import Job, Report, SstuExportPart, SstuResult
+from otklik.reports.models import Job, Report
 from otklik.reports.services import ReportError
 
 
@@ -249,9 +249,7 @@ def sstu(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("reports:job", job_id=job.pk)
     exports = list(selectors.visible_exports(user)[:20])
-    parts: dict[int, list[SstuExportPart]] = {}
-    for part in SstuExportPart.objects.filter(export__in=exports).defer("content"):
-        parts.setdefault(part.export_id, []).append(part)
+    parts = selectors.export_parts(exports)
     awaiting = (selectors.fz59_appeals(user).filter(state__in=sorted(services.RESULT_STATES),
                                                     sstu_result__isnull=True)
                 .select_related("organization").order_by("-answered_at")[:50])
@@ -264,10 +262,10 @@ def sstu(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def sstu_part(request: HttpRequest, export_id: int, number: int) -> HttpResponse:
-    export = selectors.visible_exports(_user(request)).filter(pk=export_id).first()
-    part = SstuExportPart.objects.filter(export=export, number=number).first() if export else None
-    if part is None or export is None:
+    found = selectors.visible_export_part(_user(request), export_id, number)
+    if found is None:
         raise Http404
+    export, part = found
     services.sstu_part_downloaded(user=_user(request), export=export)
     response = HttpResponse(bytes(part.content), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="sstu-{export_id}-{number:03d}.zip"'
@@ -281,7 +279,7 @@ def sstu_result(request: HttpRequest, appeal_id: int) -> HttpResponse:
         "organization").first()
     if appeal is None:
         raise Http404
-    current = SstuResult.objects.filter(appeal=appeal).first()
+    current = selectors.sstu_result_of(appeal)
     initial = {"result": current.result, "actions_taken": current.actions_taken} if current else None
     form = SstuResultForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -40,14 +39,13 @@ from otklik.intake.redact import public_texts
 from otklik.notifications import selectors as notice_selectors
 from otklik.notifications import services as notice_services
 from otklik.registry import selectors as registry_selectors
-from otklik.registry.models import Organization
 from otklik.reports.selectors import report_scope
 from otklik.routing import selectors as routing_selectors
 from otklik.workspace import bulk as bulk_actions
 from otklik.workspace import presentation
+from otklik.workspace import selectors as workspace_selectors
 from otklik.workspace.formatting import placeholder_values, render_answer
 from otklik.workspace.forms import ACTION_FORMS, PRIMARY, ActionForm, BulkForm, QueueFilterForm, form_names_for
-from otklik.workspace.models import AnswerTemplate
 
 PAGE_SIZE = 50
 
@@ -101,13 +99,7 @@ def _queue_url(view: selectors.QueueView) -> str:
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     caps = capacities(user)
-    names = dict(Organization.objects.filter(pk__in={c.organization_id for c in caps}).values_list("pk", "name"))
-    people = {u.pk: u.display_name for u in User.objects.filter(pk__in={c.acting_for_id for c in caps})}
-    roles = [
-        {"role": Role(c.role).label, "organization": names.get(c.organization_id, ""),
-         "acting_for": people.get(c.acting_for_id or 0, "")}
-        for c in caps
-    ]
+    roles = workspace_selectors.roles_of(user)
     nav = _nav(request)
     return render(request, "workspace/home.html", {
         "roles": roles, "nav": nav, "queues": [(view, _queue_url(view)) for view in nav],
@@ -129,15 +121,6 @@ def registry_health(request: HttpRequest) -> HttpResponse:
 
 
 # --- lists ------------------------------------------------------------------------------------------
-
-
-def _organization_choices(user: User, org_ids: frozenset[int] | None) -> Any:
-    """Organisations to filter by: every one for region-wide users, the user's own when there are several."""
-    if org_ids is None:
-        return Organization.objects.order_by("name")
-    if len(org_ids) > 1:
-        return Organization.objects.filter(pk__in=org_ids).order_by("name")
-    return None
 
 
 def _list_text(user: User, appeal: Appeal) -> str:
@@ -184,7 +167,8 @@ def queue(request: HttpRequest, key: str) -> HttpResponse:
     view = selectors.find_queue(user, key, int(acting_for) if acting_for and acting_for.isdigit() else None, at=now)
     if view is None:
         return _not_found(request)
-    form = QueueFilterForm(request.GET or None, organizations=_organization_choices(user, view.organization_ids))
+    organizations = workspace_selectors.organization_choices(user, view.organization_ids)
+    form = QueueFilterForm(request.GET or None, organizations=organizations)
     filters = form.filters()
     queryset = selectors.queue_appeals(user, view, filters, sort=form.sort_key(), now=now)
     partial = _is_htmx(request) and request.headers.get("HX-Target") == "queue-results"
@@ -212,7 +196,7 @@ def search(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     now = timezone.now()
     org_ids = None if has_region_wide_view(user) else frozenset(c.organization_id for c in capacities(user))
-    form = QueueFilterForm(request.GET or None, organizations=_organization_choices(user, org_ids))
+    form = QueueFilterForm(request.GET or None, organizations=workspace_selectors.organization_choices(user, org_ids))
     ordering = selectors.SORTS.get(form.sort_key()) or selectors.SORTS["received"]
     queryset = selectors.search_appeals(user, form.filters(), now=now).order_by(*ordering)
     page = _page(request, queryset)
@@ -239,15 +223,6 @@ def overdue_by_organization(request: HttpRequest) -> HttpResponse:
 
 
 # --- the appeal card --------------------------------------------------------------------------------
-
-
-def _answer_templates(appeal: Appeal, *, intermediate: bool) -> Any:
-    categories = Q(category__isnull=True)
-    if appeal.category_id:
-        categories |= Q(category_id=appeal.category_id)
-        if appeal.category and appeal.category.parent_id:
-            categories |= Q(category_id=appeal.category.parent_id)
-    return AnswerTemplate.objects.filter(categories, is_active=True, is_intermediate=intermediate)
 
 
 def _card_context(request: HttpRequest, appeal: Appeal, *, bound: ActionForm | None = None,
@@ -281,8 +256,8 @@ def _card_context(request: HttpRequest, appeal: Appeal, *, bound: ActionForm | N
         "forms": forms,
         "can_draft": Action.DRAFT in allowed,
         "can_send": Action.SEND_FOR_APPROVAL in allowed,
-        "answer_templates": _answer_templates(appeal, intermediate=False),
-        "intermediate_templates": _answer_templates(appeal, intermediate=True),
+        "answer_templates": workspace_selectors.answer_templates(appeal, intermediate=False),
+        "intermediate_templates": workspace_selectors.answer_templates(appeal, intermediate=True),
         "draft_html": render_answer(appeal.draft_answer) if appeal.draft_answer else "",
         "answer_html": render_answer(appeal.answer_text) if appeal.answer_text else "",
         "intermediate_html": render_answer(appeal.intermediate_text) if appeal.intermediate_text else "",
@@ -449,7 +424,8 @@ def answer_template(request: HttpRequest, pk: int) -> HttpResponse:
     current = request.GET.get(field, "")
     template_id = request.GET.get("template", "")
     template = (
-        _answer_templates(appeal, intermediate=intermediate).filter(pk=int(template_id)).first()
+        workspace_selectors.answer_templates(appeal, intermediate=intermediate)
+        .filter(pk=int(template_id)).first()
         if template_id.isdigit() else None
     )
     text = current
@@ -483,8 +459,7 @@ def _bulk_allowed(user: User, action: str) -> bool:
 
 def _bulk_form(user: User, view: selectors.QueueView, actions: list[str], data: Any = None,
                ids: list[int] | None = None) -> BulkForm:
-    org_ids = view.organization_ids if view.organization_ids is not None else frozenset(
-        Organization.objects.filter(is_active=True).values_list("pk", flat=True))
+    org_ids = workspace_selectors.acting_organization_ids(view.organization_ids)
     return BulkForm(data, actions=actions, ids=ids or [], executors=selectors.executors_for(user, org_ids))
 
 

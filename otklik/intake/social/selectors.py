@@ -106,6 +106,14 @@ def silent_accounts(*, now: dt.datetime | None = None) -> list[OfficialAccount]:
         .order_by(F("last_post_at").asc(nulls_first=True), "organization__name"))
 
 
+def moderation_health(user: User) -> tuple[list[Source], list[OfficialAccount]]:
+    """What the moderators' page shows beside the queue: the sources' health and the silent official
+    accounts; nothing for whoever does not moderate posts."""
+    if not moderates_posts(user):
+        return [], []
+    return source_health(), silent_accounts()
+
+
 def silent_count_by_organization(*, now: dt.datetime | None = None) -> dict[int, int]:
     """For the quarterly report: silent accounts per organisation now."""
     counts: dict[int, int] = {}

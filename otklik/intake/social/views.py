@@ -58,10 +58,11 @@ def post_list(request: HttpRequest) -> HttpResponse:
     rows = [(post, AcceptForm(prefix=f"p{post.pk}", initial={
         "category": post.suggested_category_id, "organization": post.suggested_organization_id,
         "high_importance": post.suggested_high_importance}), RejectForm(prefix=f"p{post.pk}")) for post in page]
+    sources, silent = selectors.moderation_health(user)
     return render(request, "social/posts.html", {
         "page": page, "rows": rows, "state": state, "network": network or "",
         "states": [(value, PostState(value).label) for value in STATES], "networks": Network.choices,
-        "sources": selectors.source_health(), "now": timezone.now(), "silent": selectors.silent_accounts(),
+        "sources": sources, "now": timezone.now(), "silent": silent,
     })
 
 
