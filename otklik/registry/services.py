@@ -263,13 +263,16 @@ class CategoryImport:
 
 def registry_import_categories(*, actor: User | None, rows: Sequence[CategoryImport]) -> RegistryChange | None:
     """Categories, parents before children (the rows come sorted by depth)."""
+    written: dict[str, Category] = {}
     with transaction.atomic():
         for row in rows:
             category = row.instance or Category(code=row.code)
             for name, value in row.values.items():
                 setattr(category, name, value)
-            category.parent = Category.objects.get(code=row.parent) if row.parent else None
+            parent = (written.get(row.parent) or Category.objects.get(code=row.parent)) if row.parent else None
+            category.parent = parent
             category.save()
+            written[row.code] = category
         return _import_logged(actor, Category, sum(row.instance is None for row in rows),
                               sum(row.instance is not None for row in rows))
 
