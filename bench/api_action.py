@@ -181,8 +181,8 @@ def _prepare(args: argparse.Namespace) -> dict[str, Any]:
 
     from otklik.accounts.models import Membership, Role, User
     from otklik.appeals.lifecycle import State
-    from otklik.appeals.loadgen import generate
     from otklik.appeals.models import Appeal
+    from otklik.demo.load import generate
 
     if Appeal.objects.count() < 1000:
         print("generating 20000 appeals…", flush=True)

@@ -43,9 +43,9 @@ def main() -> None:
     from django.db import connection
 
     from otklik.appeals.lifecycle import OPEN_STATES
-    from otklik.appeals.loadgen import generate
     from otklik.appeals.models import Appeal
     from otklik.appeals.sweeps import sweep
+    from otklik.demo.load import generate
 
     figures: dict[str, Any] = {"appeals": args.appeals, "months": args.months, "seed": args.seed,
                                "now": NOW.isoformat(), "claim_batch": args.batch}

@@ -11,9 +11,9 @@ SOURCE = Path(__file__).resolve().parents[1] / "otklik"
 WRITE_METHODS = {"save", "create", "update", "delete", "bulk_create", "bulk_update", "get_or_create",
                  "update_or_create"}
 RAW_WRITE = re.compile(r"^\s*(UPDATE \S+ SET|INSERT INTO|DELETE FROM|TRUNCATE)\b")
-# The bulk sink writes millions of rows for benchmarks, deriving every column from the same deadline
-# functions (tests/appeals/test_loadgen.py proves the rows replay).
-BULK_SINK = {"appeals/loadgen.py"}
+# The bulk sink (and the synthetic region it fills) writes millions of rows for benchmarks, deriving every
+# column from the same deadline functions (tests/demo/test_stories.py proves they are the services' rows).
+BULK_SINK = {"demo/sinks.py", "demo/load.py"}
 # Known writes still outside services.py, each to be moved by the open part of issue 16 (one story
 # generator). A new file here is a review question.
 NOT_YET_MOVED = {

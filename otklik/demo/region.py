@@ -12,7 +12,6 @@ stand-ins come out the way the rules make them, not the way the demo would like 
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import random
 import uuid
 from collections.abc import Iterable
@@ -27,12 +26,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Absence, Membership, Role, User
-from otklik.appeals import services
-from otklik.appeals.lifecycle import OPEN_STATES, Regime, State
+from otklik.appeals.lifecycle import Regime, State
 from otklik.appeals.models import Appeal, Channel
-from otklik.appeals.sweeps import sweep
-from otklik.core.calendar import WorkingCalendar
+from otklik.demo import stories
 from otklik.demo.participation import build_participation
+from otklik.demo.sinks import ServicesSink
 from otklik.registry.models import (
     CalendarOverride,
     Category,
@@ -919,580 +917,95 @@ def _build_calendar_and_topics(today: dt.date) -> None:
     CalendarOverride.objects.bulk_create(overrides)
 
 
-# --- the appeals: scripted journeys replayed in time order ------------------------------------------
+# --- the appeals: stories played through the services -------------------------------------------------
 
-
-@dataclass
-class Step:
-    action: str
-    delay_h: tuple[float, float] = (0.0, 0.0)  # hours after the previous step, drawn uniformly
-    args: dict[str, Any] = field(default_factory=dict)
-    office_hours: bool = True  # staff act in working hours; citizens at any time
-
-
-@dataclass
-class Plan:
-    number: int
-    scenario: str
-    regime: str
-    category: Category
-    spec: CategorySpec
-    territory: Territory
-    organization: Organization  # who ends up handling it
-    text: str
-    address: str
-    steps: list[Step]
-    rng: random.Random
-    submitted_category: Category | None = None
-    first_organization: Organization | None = None
-    times: list[dt.datetime] = field(default_factory=list)
-    appeal_id: int | None = None
-    appeal: Appeal | None = None  # as the last action left it
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    target: State
-    regimes: tuple[str, ...]
-    weight: float
-    max_age_days: float
-
-
-POS, FZ59, SOCIAL = Regime.POS.value, Regime.FZ59.value, Regime.SOCIAL.value
-ALL = (POS, FZ59, SOCIAL)
-SCENARIOS = [
-    Scenario("received", State.RECEIVED, (FZ59,), 1, 2.5),
-    Scenario("moderation", State.MODERATION, ALL, 3, 1.5),
-    Scenario("coordination", State.COORDINATION, ALL, 3, 4),
-    Scenario("execution", State.EXECUTION, ALL, 10, 40),
-    Scenario("postponed", State.POSTPONED, (POS,), 5, 45),
-    Scenario("approval", State.APPROVAL, ALL, 4, 30),
-    Scenario("approved", State.APPROVED, ALL, 2, 20),
-    Scenario("answered", State.ANSWERED, ALL, 8, 25),
-    Scenario("closed", State.CLOSED, ALL, 26, 60),
-    Scenario("rejected", State.REJECTED, (POS, SOCIAL), 7, 60),
-    Scenario("left_without_answer", State.LEFT_WITHOUT_ANSWER, (FZ59,), 2, 60),
-    Scenario("transferred", State.TRANSFERRED, (FZ59,), 2, 60),
-    Scenario("extended", State.EXECUTION, (FZ59,), 2, 50),
-    Scenario("reconsideration", State.EXECUTION, (POS,), 2, 40),
-    Scenario("closed_rework", State.CLOSED, (POS, FZ59), 5, 60),
-    Scenario("closed_redirect", State.CLOSED, (POS, FZ59), 4, 60),
-    Scenario("closed_returned", State.CLOSED, (POS,), 3, 60),
-    Scenario("closed_postponed", State.CLOSED, (POS,), 3, 60),
-]
-REGIME_WEIGHTS = {POS: 0.65, FZ59: 0.2, SOCIAL: 0.15}
+REGIME_WEIGHTS = {Regime.POS: 0.65, Regime.FZ59: 0.2, Regime.SOCIAL: 0.15}
 CATEGORY_WEIGHTS = {"housing": 30, "roads": 20, "blag": 18, "transport": 7, "health": 7, "edu": 5, "eco": 4,
                     "social": 4, "culture": 2, "telecom": 2, "other": 1}
+# Each appeal's story ends in a state drawn with these weights (the demo's mix of 300 appeals before the
+# stories were one generator; every state first, so that even a small demo shows each of them), received
+# so many days ago (earlier when the story does not get there in time).
+TARGETS: dict[State, tuple[float, tuple[float, float]]] = {
+    State.RECEIVED: (4, (0.1, 1.5)), State.MODERATION: (15, (0.05, 1.5)), State.COORDINATION: (11, (0.3, 4)),
+    State.EXECUTION: (45, (3, 30)), State.POSTPONED: (13, (8, 40)), State.APPROVAL: (20, (5, 30)),
+    State.APPROVED: (9, (5, 20)), State.ANSWERED: (28, (8, 25)), State.CLOSED: (116, (10, 60)),
+    State.REJECTED: (24, (1, 60)), State.LEFT_WITHOUT_ANSWER: (6, (10, 60)), State.TRANSFERRED: (9, (2, 40)),
+}
 
 
-def _hours(low: float, high: float) -> tuple[float, float]:
-    return (low, high)
+class DemoProfile(stories.Profile):
+    """The demo region's profile: its regimes and categories, its places and the texts of its categories."""
 
+    regime_shares = tuple(REGIME_WEIGHTS.items())
+    channels = {
+        Regime.POS: ((Channel.PORTAL, 0.85), (Channel.WIDGET, 0.05), (Channel.API, 0.05), (Channel.RECEPTION, 0.05)),
+        Regime.FZ59: ((Channel.PORTAL, 1.0), (Channel.EMAIL, 1.0), (Channel.PAPER, 1.0)),
+        Regime.SOCIAL: ((Channel.SOCIAL, 1.0),),
+    }
+    departments = tuple((body, guid) for body, _reason, guid in TRANSFER_BODIES)
+    postpone_reasons = tuple(POSTPONE_REASONS)
+    rework_comments = tuple(REWORK_COMMENTS)
+    low_rating_comments = tuple(BAD_RATING_COMMENTS)
 
-def _days(low: float, high: float) -> tuple[float, float]:
-    return (low * 24, high * 24)
+    def __init__(self, registry: Registry, names: NameMaker) -> None:
+        self.names = names
+        self.specs = {category.pk: spec for category, spec in registry.leaves}
+        self.places = {registry.territories[spec.key].pk: spec for spec in TERRITORIES}
+        leaves = {top: sum(1 for spec in self.specs.values() if spec.code.split(".")[0] == top)
+                  for top in CATEGORY_WEIGHTS}
+        self.weights = {pk: CATEGORY_WEIGHTS[spec.code.split(".")[0]] / leaves[spec.code.split(".")[0]]
+                        for pk, spec in self.specs.items()}
+        self.citizen = (registry.citizen.pk, registry.citizen.display_name)
 
+    def category_weight(self, category: Category, index: int) -> tuple[str, float]:
+        return "flat", self.weights.get(category.pk, 0.0)
 
-class Simulation:
-    """Plans journeys, then replays every scripted action through the services in time order."""
+    def territory_weight(self, territory: Territory, index: int) -> float:
+        return self.places[territory.pk].weight
 
-    def __init__(self, registry: Registry, rng: random.Random, now: dt.datetime, cal: WorkingCalendar) -> None:
-        self.registry = registry
-        self.rng = rng
-        self.now = now
-        self.cal = cal
-        self.org_key = registry.org_key
-        self.moderators = registry.staff[("cur", Role.MODERATOR)]
-        self.absent: dict[int, list[Absence]] = {}
-        for absence in registry.absences:
-            self.absent.setdefault(absence.user_id, []).append(absence)
-        self.names = NameMaker(random.Random(rng.random()))
-        self.route_cache: dict[tuple[int, int], Organization | None] = {}
-        self.orgs_by_id = {org.pk: org for org in registry.organizations.values()}
-        self.users_by_id = {user.pk: user for people in registry.staff.values() for user in people}
-        self.centres = {registry.territories[spec.key].pk: (spec.lat, spec.lon) for spec in TERRITORIES}
-        self.plans: list[Plan] = []
-
-    # --- who acts ----------------------------------------------------------------------------------
-
-    def present(self, user: User, at: dt.datetime) -> User:
-        """The person who does ``user``'s work at ``at``: ``user``, or their stand-in while they are away."""
-        day = self.cal.local_date(at)
-        for absence in self.absent.get(user.pk, []):
-            if absence.starts_on <= day <= absence.ends_on:
-                return absence.stand_in
-        return user
-
-    def is_away(self, user: User, at: dt.datetime) -> bool:
-        return self.present(user, at) is not user
-
-    def one_of(self, org: Organization, role: str, at: dt.datetime, rng: random.Random) -> User:
-        people = self.registry.people(org, role)
-        if not people:
-            raise DemoError(f"{org} has no {role}")
-        return self.present(rng.choice(people), at)
-
-    def executors(self, org: Organization) -> list[User]:
-        return self.registry.people(org, Role.EXECUTOR)
-
-    # --- planning ----------------------------------------------------------------------------------
-
-    def route(self, category: Category, territory: Territory) -> Organization:
-        key = (category.pk, territory.pk)
-        if key not in self.route_cache:
-            self.route_cache[key] = route_organization(category=category, territory=territory)
-        found = self.route_cache[key]
-        if found is None:
-            raise DemoError(f"no routing rule for {category} on {territory}")
-        return found
-
-    def plan_all(self, count: int) -> None:
-        by_target: dict[State, Scenario] = {}
-        for scenario in SCENARIOS:
-            by_target.setdefault(scenario.target, scenario)
-        # Every state first, so even a small demo shows each of them; the rest by weight.
-        chosen = [by_target[state] for state in State if state in by_target][:count]
-        weights = [s.weight for s in SCENARIOS]
-        chosen += self.rng.choices(SCENARIOS, weights=weights, k=max(0, count - len(chosen)))
-        for number, scenario in enumerate(chosen):
-            self.plans.append(self.plan_one(number, scenario))
-
-    def pick_category(self, rng: random.Random) -> tuple[Category, CategorySpec]:
-        top = rng.choices(list(CATEGORY_WEIGHTS), weights=list(CATEGORY_WEIGHTS.values()))[0]
-        leaves = [(cat, spec) for cat, spec in self.registry.leaves if spec.code.split(".")[0] == top]
-        return rng.choice(leaves)
-
-    def pick_territory(self, rng: random.Random) -> tuple[Territory, TerritorySpec]:
-        specs = [spec for spec in TERRITORIES if spec.weight]
-        spec = rng.choices(specs, weights=[s.weight for s in specs])[0]
-        return self.registry.territories[spec.key], spec
-
-    def plan_one(self, number: int, scenario: Scenario) -> Plan:
-        rng = random.Random(self.rng.random())
-        regimes = list(scenario.regimes)
-        regime = rng.choices(regimes, weights=[REGIME_WEIGHTS[r] for r in regimes])[0]
-        category, spec = self.pick_category(rng)
-        territory, terr_spec = self.pick_territory(rng)
-        address = f"{terr_spec.place}, {rng.choice(STREETS)}, д. {rng.randint(1, 85)}"
-        if scenario.name == "rejected":
-            reason = rng.choice([*SPAM_TEXTS, "duplicate"])
-            text = SPAM_TEXTS.get(reason) or rng.choice(spec.texts).format(addr=address)
-        else:
-            reason = ""
-            text = rng.choice(spec.texts).format(addr=address)
-        # A tenth of citizens pick only the category, not the subcategory.
-        if category.parent is not None and rng.random() < 0.1:
-            category = category.parent
-        organization = self.route(category, territory)
-        plan = Plan(number=number, scenario=scenario.name, regime=regime, category=category, spec=spec,
-                    territory=territory, organization=organization, text=text, address=address, steps=[], rng=rng)
-        plan.steps = self.steps_for(plan, scenario, reject_reason=reason)
-        self.schedule(plan, scenario)
-        return plan
-
-    def answering_orgs(self) -> list[Organization]:
-        return [org for org in self.registry.organizations.values()
-                if self.executors(org) and self.org_key[org.pk] not in {"cur", "kom"}]
-
-    def steps_for(self, plan: Plan, scenario: Scenario, *, reject_reason: str) -> list[Step]:
-        rng, name, regime = plan.rng, scenario.name, plan.regime
-        # The regional management centre answers social posts within hours; other work takes days.
-        fast = regime == SOCIAL
-        steps = [Step("submit", office_hours=False)]
-        if name == "received":  # a 59-FZ appeal waiting for registration (platform messages register at once)
-            return steps
-        if regime == FZ59:
-            steps.append(Step("register", _hours(2, 40)))
-        if name == "moderation":
-            return steps
-        if name == "rejected":
-            steps.append(Step("reject", _hours(0.5, 20), {"reason": reject_reason}))
-            return steps
-        if plan.category.parent is not None and rng.random() < 0.08:
-            # The citizen chose a wrong category; the moderator fixes it before routing.
-            wrong, _spec = self.pick_category(rng)
-            if wrong.pk != plan.category.pk:
-                plan.submitted_category = wrong
-                steps.append(Step("reclassify", _hours(0.3, 6)))
-
-        detour = {"closed_redirect": "redirect", "closed_returned": "return"}.get(name)
-        if detour:
-            others = [org for org in self.answering_orgs() if org.pk != plan.organization.pk]
-            plan.first_organization = rng.choice(others)
-            steps.append(Step("accept", _hours(0.2, 2) if fast else _hours(0.5, 16),
-                              {"organization": plan.first_organization}))
-            if detour == "redirect":
-                steps.append(Step("redirect", _hours(2, 30), {"to": plan.organization}))
-            else:
-                steps.append(Step("return_to_moderation", _hours(2, 30)))
-                steps.append(Step("route", _hours(1, 10), {"to": plan.organization}))
-        else:
-            steps.append(Step("accept", _hours(0.2, 2) if fast else _hours(0.5, 16)))
-        if name == "coordination":
-            return steps
-        if not self.executors(plan.organization):
-            # No executor in the registry: the coordinator hands it to the parent organisation.
-            parent = plan.organization.parent
-            if parent is None or not self.executors(parent):
-                raise DemoError(f"{plan.organization} has no executors and no parent to hand work to")
-            steps.append(Step("redirect", _hours(2, 24), {"to": parent}))
-            plan.organization = parent
-        if name == "transferred":
-            steps.append(Step("transfer", _hours(4, 60)))
-            return steps
-        steps.append(Step("assign", _hours(0.2, 3) if fast else _hours(1, 30)))
-
-        term_h = self.term_hours(plan)
-        late = rng.random() < 0.07
-        if regime == SOCIAL:
-            steps.append(Step("intermediate", _hours(0.3, 3)))
-        elif rng.random() < 0.15:
-            steps.append(Step("intermediate", _days(1, 4)))
-        if name == "extended":
-            steps.append(Step("extend", (0.4 * term_h, 0.8 * term_h)))
-            return steps
-        if name == "left_without_answer":
-            steps.append(Step("leave_without_answer", _days(1, 6)))
-            return steps
-        if name == "execution":
-            if rng.random() < 0.4:
-                steps.append(Step("draft", _days(0.5, 5)))
-            return steps
-        if name in {"postponed", "closed_postponed"}:
-            steps.append(Step("postpone", (0.2 * term_h, 0.6 * term_h)))
-            if name == "postponed":
-                return steps
-            steps.append(Step("reassign", _days(3, 8)))
-            steps.append(Step("draft", _days(5, 15)))
-        else:
-            low, high = (0.95, 1.25) if late else (0.1, 0.5)
-            steps.append(Step("draft", (low * term_h, high * term_h)))
-        steps.append(Step("send_for_approval", _hours(0.5, 20)))
-        if name == "approval":
-            return steps
-        if name == "closed_rework" or rng.random() < 0.05:
-            steps.append(Step("return_for_rework", _hours(2, 30)))
-            steps.append(Step("draft", _days(0.5, 3)))
-            steps.append(Step("send_for_approval", _hours(0.5, 8)))
-        steps.append(Step("approve", _hours(1, 24)))
-        if name == "approved":
-            return steps
-        steps.append(Step("publish", _hours(0.3, 8)))
-        if name == "answered":
-            return steps
-        if name == "reconsideration":
-            steps.append(Step("rate", _days(0.5, 5), {"rating": rng.choice([1, 2])}, office_hours=False))
-            return steps
-        if regime == SOCIAL:
-            steps.append(Step("close", _days(1, 3)))
-        else:
-            steps.append(Step("rate", _days(0.3, 6), {"rating": rng.choice([3, 4, 4, 5, 5, 5])}, office_hours=False))
-        return steps
-
-    def term_hours(self, plan: Plan) -> float:
-        if plan.regime == SOCIAL:
-            return 9 * 24.0  # the final answer is due 7 working days after the intermediate one
-        if plan.regime == FZ59:
-            return 30 * 24.0
-        return float(plan.category.effective_answer_days * 24)
-
-    def at_work(self, moment: dt.datetime, rng: random.Random) -> dt.datetime:
-        """``moment`` if it falls in working hours, else the start of the next working day (give or take)."""
-        local = self.cal.local(moment)
-        day = local.date()
-        start = dt.datetime.combine(day, dt.time(9, 0), tzinfo=self.cal.tz)
-        end = dt.datetime.combine(day, dt.time(18, 0), tzinfo=self.cal.tz)
-        if self.cal.is_working_day(day) and start <= local < end:
-            return moment
-        if not (self.cal.is_working_day(day) and local < start):
-            day = self.cal.next_working_day(day + dt.timedelta(days=1))
-        return dt.datetime.combine(day, dt.time(9, 0), tzinfo=self.cal.tz) + dt.timedelta(
-            minutes=rng.randint(0, 150))
-
-    def timeline(self, plan: Plan, start: dt.datetime, draws: list[float]) -> list[dt.datetime]:
-        times = [start]
-        moment = start
-        for step, draw in zip(plan.steps[1:], draws, strict=True):
-            low, high = step.delay_h
-            moment = moment + dt.timedelta(hours=low + (high - low) * draw)
-            if step.office_hours:
-                moment = self.at_work(moment, plan.rng)
-            times.append(moment)
-        return times
-
-    def schedule(self, plan: Plan, scenario: Scenario) -> None:
-        rng = plan.rng
-        draws = [rng.random() for _ in plan.steps[1:]]
-        nominal_h = sum(low + (high - low) * d for (low, high), d in zip((s.delay_h for s in plan.steps[1:]), draws,
-                                                                         strict=True))
-        latest = self.now - dt.timedelta(minutes=10)
-        min_age_h = nominal_h + 12
-        max_age_days = min(scenario.max_age_days, HISTORY_DAYS)
-        if scenario.target in OPEN_STATES and scenario.target != State.POSTPONED and scenario.name != "extended":
-            # Open work is mostly within its term: only a minority of it is overdue.
-            max_age_days = min(max_age_days, self.term_hours(plan) / 24 * 1.2 + 1)
-        max_age_h = max(min_age_h, max_age_days * 24)
-        age_h = rng.uniform(min_age_h, max_age_h)
-        start = self.cal.local(self.now - dt.timedelta(hours=age_h)).replace(
-            hour=rng.randint(7, 22), minute=rng.randint(0, 59))
-        if plan.regime == SOCIAL:
-            start = start.replace(hour=rng.randint(0, 23))
-        for _attempt in range(8):
-            times = self.timeline(plan, start, draws)
-            if times[-1] <= latest:
-                break
-            start -= times[-1] - latest + dt.timedelta(hours=2)
-        else:
-            # Could not fit before now (a long holiday): the journey simply stops earlier.
-            keep = sum(1 for moment in times if moment <= latest)
-            plan.steps, times = plan.steps[:keep], times[:keep]
-        plan.times = times
-
-    # --- replaying ----------------------------------------------------------------------------------
-
-    def run(self) -> None:
-        queue: list[tuple[dt.datetime, int, int]] = [
-            (plan.times[0], plan.number, 0) for plan in self.plans if plan.steps
-        ]
-        heapq.heapify(queue)
-        if not queue:
-            return
-        # The sweeper runs every simulated morning, as the real one would have.
-        next_sweep = self.cal.local(queue[0][0]).replace(hour=7, minute=0, second=0, microsecond=0)
-        while queue:
-            moment, number, index = heapq.heappop(queue)
-            while next_sweep <= moment:
-                sweep(now=next_sweep)
-                next_sweep += dt.timedelta(days=1)
-            plan = self.plans[number]
-            self.perform(plan, plan.steps[index], moment)
-            if index + 1 < len(plan.steps):
-                heapq.heappush(queue, (plan.times[index + 1], number, index + 1))
-        sweep(now=self.now)
-
-    def perform(self, plan: Plan, step: Step, now: dt.datetime) -> None:
-        try:
-            plan.appeal = getattr(self, f"do_{step.action}")(plan, now, **step.args)
-        except services.AppealError as exc:
-            raise DemoError(
-                f"appeal #{plan.number} ({plan.scenario}, {plan.regime}) step {step.action} at {now.isoformat()}: "
-                f"{exc.code}: {exc.message}"
-            ) from exc
-
-    # Each action returns the appeal as the service left it; the next action of the plan reads it.
-
-    def organization_of(self, plan: Plan) -> Organization:
-        assert plan.appeal is not None and plan.appeal.organization_id is not None
-        return self.orgs_by_id[plan.appeal.organization_id]
-
-    def executor(self, plan: Plan, now: dt.datetime) -> User:
-        assert plan.appeal is not None
-        if plan.appeal.executor_id is None:
-            raise DemoError(f"appeal #{plan.number} has no executor")
-        return self.present(self.users_by_id[plan.appeal.executor_id], now)
-
-    def moderator(self, plan: Plan, now: dt.datetime) -> User:
-        return self.present(plan.rng.choice(self.moderators), now)
-
-    def head(self, plan: Plan, now: dt.datetime) -> User:
-        return self.one_of(self.organization_of(plan), Role.HEAD, now, plan.rng)
-
-    def coordinator(self, plan: Plan, now: dt.datetime) -> User:
-        return self.one_of(self.organization_of(plan), Role.COORDINATOR, now, plan.rng)
-
-    def answer_text(self, plan: Plan) -> str:
-        return plan.rng.choice(ANSWERS[plan.spec.code.split(".")[0]])
-
-    def pick_executor(self, plan: Plan, org: Organization, now: dt.datetime, exclude: int | None = None) -> User:
-        people = [user for user in self.executors(org) if not self.is_away(user, now) and user.pk != exclude]
-        return plan.rng.choice(people or self.executors(org))
-
-    @staticmethod
-    def _translit(text: str) -> str:
-        table = str.maketrans({
-            "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i",
-            "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
-            "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sch", "ъ": "", "ы": "y",
-            "ь": "", "э": "e", "ю": "yu", "я": "ya",
-        })
-        return text.translate(table)
-
-    def do_submit(self, plan: Plan, now: dt.datetime) -> Appeal:
-        rng = plan.rng
+    def person(self, rng: random.Random) -> tuple[str, str, str]:
         person = self.names.person()
-        fields: dict[str, Any] = {}
-        channel = Channel.PORTAL
-        if plan.regime == SOCIAL:
-            channel = Channel.SOCIAL
-            network = rng.choice(["vk.com/wall-100000001_", "ok.ru/group/700000000001/topic/",
-                                  "t.me/severodolsk_chat/"])
-            fields.update(social_author=f"{person.first} {person.last[0]}.",
-                          social_url=f"https://{network}{rng.randint(1000, 99999)}",
-                          high_importance=rng.random() < 0.15)
-        else:
-            if plan.regime == FZ59:
-                channel = rng.choice([Channel.PORTAL, Channel.EMAIL, Channel.PAPER])
-            elif rng.random() < 0.15:
-                channel = rng.choice([Channel.WIDGET, Channel.API, Channel.RECEPTION])
-            if rng.random() < 0.08 and plan.regime == POS:
-                fields["applicant"] = self.registry.citizen
-                fields["applicant_name"] = self.registry.citizen.display_name
-            else:
-                fields["applicant_name"] = person.full
-                if plan.regime == FZ59 or rng.random() < 0.7:
-                    login = self._translit(f"{person.first}.{person.last}".lower())
-                    fields["applicant_email"] = f"{login}{rng.randint(1, 99)}@mail.example"
-                fields["applicant_phone"] = (f"+7 9{rng.randint(10, 99)} {rng.randint(100, 999)}-"
-                                             f"{rng.randint(10, 99)}-{rng.randint(10, 99)}")
-            if plan.regime == FZ59:
-                fields["applicant_address"] = f"{plan.address}, кв. {rng.randint(1, 120)}"
-        centre = self.centres[plan.territory.pk]
-        appeal = services.appeal_submit(
-            text=plan.text, regime=plan.regime, channel=channel, category=plan.submitted_category or plan.category,
-            territory=plan.territory, address=plan.address, latitude=round(centre[0] + rng.gauss(0, 0.02), 5),
-            longitude=round(centre[1] + rng.gauss(0, 0.04), 5), now=now, **fields,
-        )
-        plan.appeal_id = appeal.pk
-        return appeal
+        return person.last, person.first, person.patronymic
 
-    def do_register(self, plan: Plan, now: dt.datetime) -> Appeal:
-        assert plan.appeal_id is not None
-        return services.appeal_register(appeal_id=plan.appeal_id, user=self.moderator(plan, now), now=now)
+    def address(self, territory: Territory | None, rng: random.Random) -> str:
+        place = self.places[territory.pk].place if territory is not None else ""
+        return f"{place}, {rng.choice(STREETS)}, д. {rng.randint(1, 85)}"
 
-    def do_reject(self, plan: Plan, now: dt.datetime, reason: str) -> Appeal:
-        assert plan.appeal_id is not None
-        duplicate_of = None
-        if reason == "duplicate":
-            duplicate_of = (
-                Appeal.objects.filter(category=plan.category, received_at__lt=now).exclude(pk=plan.appeal_id)
-                .order_by("-received_at").values_list("pk", flat=True).first()
-            )
-            if duplicate_of is None:
-                reason = "insufficient_data"
-        return services.appeal_reject(appeal_id=plan.appeal_id, user=self.moderator(plan, now), reason=reason,
-                                      duplicate_of_id=duplicate_of, now=now)
+    def text(self, category: Category, address: str, rng: random.Random) -> str:
+        return rng.choice(self.specs[category.pk].texts).format(addr=address)
 
-    def do_reclassify(self, plan: Plan, now: dt.datetime) -> Appeal:
-        assert plan.appeal_id is not None
-        return services.appeal_reclassify(appeal_id=plan.appeal_id, user=self.moderator(plan, now),
-                                          category_id=plan.category.pk, now=now)
+    def rejected_text(self, reason: str, category: Category, address: str, rng: random.Random) -> str | None:
+        return SPAM_TEXTS.get(reason)
 
-    def do_accept(self, plan: Plan, now: dt.datetime, organization: Organization | None = None) -> Appeal:
-        assert plan.appeal_id is not None
-        return services.appeal_accept(appeal_id=plan.appeal_id, user=self.moderator(plan, now),
-                                      organization_id=organization.pk if organization else None, now=now)
+    def answer(self, category: Category, at: dt.date, rng: random.Random) -> str:
+        return rng.choice(ANSWERS[self.specs[category.pk].code.split(".")[0]])
 
-    def do_route(self, plan: Plan, now: dt.datetime, to: Organization) -> Appeal:
-        assert plan.appeal_id is not None
-        return services.appeal_route(appeal_id=plan.appeal_id, user=self.moderator(plan, now), organization_id=to.pk,
-                                     now=now)
+    def intermediate(self, rng: random.Random) -> str:
+        return rng.choice(INTERMEDIATE_TEXTS)
 
-    def do_redirect(self, plan: Plan, now: dt.datetime, to: Organization) -> Appeal:
-        assert plan.appeal_id is not None
-        current = self.organization_of(plan)
-        reason = (f"Вопрос не относится к компетенции организации «{current}». "
-                  f"Направлено по компетенции: «{to}».")
-        return services.appeal_redirect(appeal_id=plan.appeal_id, user=self.coordinator(plan, now),
-                                        organization_id=to.pk, reason=reason, now=now)
 
-    def do_return_to_moderation(self, plan: Plan, now: dt.datetime) -> Appeal:
-        assert plan.appeal_id is not None
-        return services.appeal_return_to_moderation(
-            appeal_id=plan.appeal_id, user=self.coordinator(plan, now), now=now,
-            reason="Вопрос не относится к нашей компетенции, просим определить надлежащего исполнителя.",
-        )
-
-    def do_assign(self, plan: Plan, now: dt.datetime) -> Appeal:
-        assert plan.appeal_id is not None
-        executor = self.pick_executor(plan, self.organization_of(plan), now)
-        return services.appeal_assign(appeal_id=plan.appeal_id, user=self.coordinator(plan, now),
-                                      executor_id=executor.pk, now=now)
-
-    def do_reassign(self, plan: Plan, now: dt.datetime) -> Appeal:
-        # The 75 % rule: the coordinator (re)assigns an executor to the postponed appeal.
-        assert plan.appeal is not None
-        executor = self.pick_executor(plan, self.organization_of(plan), now, exclude=plan.appeal.executor_id)
-        return services.appeal_assign(appeal_id=plan.appeal.pk, user=self.coordinator(plan, now),
-                                      executor_id=executor.pk, now=now)
-
-    def do_intermediate(self, plan: Plan, now: dt.datetime) -> Appeal:
-        assert plan.appeal_id is not None
-        planned = self.cal.local_date(now) + dt.timedelta(days=plan.rng.randint(5, 20))
-        return services.appeal_intermediate(appeal_id=plan.appeal_id, user=self.executor(plan, now),
-                                            text=plan.rng.choice(INTERMEDIATE_TEXTS), planned_date=planned, now=now)
-
-    def do_draft(self, plan: Plan, now: dt.datetime) -> Appeal:
-        assert plan.appeal_id is not None
-        return services.appeal_draft(appeal_id=plan.appeal_id, user=self.executor(plan, now),
-                                     text=self.answer_text(plan), now=now)
-
-    def do_postpone(self, plan: Plan, now: dt.datetime) -> Appeal:
-        appeal = plan.appeal
-        assert appeal is not None and appeal.due_at is not None
-        # A concrete date after the current deadline; a journey that stays postponed keeps a future date.
-        today = self.cal.local_date(now)
-        until = max(self.cal.local_date(appeal.due_at), today) + dt.timedelta(days=plan.rng.randint(10, 40))
-        if plan.scenario == "postponed":
-            until = max(until, self.cal.local_date(self.now) + dt.timedelta(days=plan.rng.randint(3, 30)))
-        # The executor proposes, the coordinator confirms: only then the applicant hears of the new date.
-        services.appeal_propose_postponement(appeal_id=appeal.pk, user=self.executor(plan, now), until=until,
-                                             reason=plan.rng.choice(POSTPONE_REASONS), now=now)
-        return services.appeal_postpone(appeal_id=appeal.pk, user=self.coordinator(plan, now), now=now)
-
-    def do_send_for_approval(self, plan: Plan, now: dt.datetime) -> Appeal:
-        appeal = plan.appeal
-        assert appeal is not None
-        text = None if appeal.draft_answer else self.answer_text(plan)
-        return services.appeal_send_for_approval(appeal_id=appeal.pk, user=self.executor(plan, now), text=text,
-                                                 now=now)
-
-    def do_return_for_rework(self, plan: Plan, now: dt.datetime) -> Appeal:
-        assert plan.appeal_id is not None
-        reason = plan.rng.choice(["no_term", "no_evidence", "incomplete", "other"])
-        return services.appeal_return_for_rework(appeal_id=plan.appeal_id, user=self.head(plan, now), reason=reason,
-                                                 comment=plan.rng.choice(REWORK_COMMENTS), now=now)
-
-    def do_approve(self, plan: Plan, now: dt.datetime) -> Appeal:
-        assert plan.appeal_id is not None
-        return services.appeal_approve(appeal_id=plan.appeal_id, user=self.head(plan, now), now=now)
-
-    def do_publish(self, plan: Plan, now: dt.datetime) -> Appeal:
-        assert plan.appeal_id is not None
-        publisher = self.head(plan, now) if plan.rng.random() < 0.5 else self.coordinator(plan, now)
-        return services.appeal_publish(appeal_id=plan.appeal_id, user=publisher, now=now)
-
-    def do_rate(self, plan: Plan, now: dt.datetime, rating: int) -> Appeal:
-        appeal = plan.appeal
-        assert appeal is not None
-        comment = plan.rng.choice(BAD_RATING_COMMENTS) if rating < services.SATISFACTORY_RATING else ""
-        return services.appeal_rate(appeal_id=appeal.pk, rating=rating, comment=comment, token=appeal.access_token,
-                                    now=now)
-
-    def do_close(self, plan: Plan, now: dt.datetime) -> Appeal:
-        assert plan.appeal_id is not None
-        return services.appeal_close(appeal_id=plan.appeal_id, user=self.moderator(plan, now), now=now)
-
-    def do_extend(self, plan: Plan, now: dt.datetime) -> Appeal:
-        assert plan.appeal_id is not None
-        return services.appeal_extend(
-            appeal_id=plan.appeal_id, user=self.head(plan, now), days=plan.rng.choice([10, 20, 30]),
-            reason="Требуется дополнительная проверка с выездом на место и запрос документов.", now=now,
-        )
-
-    def do_leave_without_answer(self, plan: Plan, now: dt.datetime) -> Appeal:
-        assert plan.appeal_id is not None
-        return services.appeal_leave_without_answer(
-            appeal_id=plan.appeal_id, user=self.head(plan, now),
-            ground=plan.rng.choice(["repeated", "substance_unclear"]),
-            comment="Ответ по существу дан ранее, новых доводов обращение не содержит.", now=now,
-        )
-
-    def do_transfer(self, plan: Plan, now: dt.datetime) -> Appeal:
-        assert plan.appeal_id is not None
-        department, reason, guid = plan.rng.choice(TRANSFER_BODIES)
-        return services.appeal_transfer(appeal_id=plan.appeal_id, user=self.coordinator(plan, now),
-                                        department=department, department_sstu_id=guid, reason=reason, now=now)
+def _build_appeals(registry: Registry, count: int, rng: random.Random, now: dt.datetime) -> None:
+    """Choose ``count`` stories, each ending in a state drawn from TARGETS, and play them through the services."""
+    profile = DemoProfile(registry, NameMaker(random.Random(rng.random())))
+    region = region_settings()
+    planner = stories.Planner(registry=stories.load_registry(profile, rng), profile=profile, region=region,
+                              cal=region_calendar(region), now=now)
+    targets = [*State][:count]
+    targets += rng.choices(list(TARGETS), weights=[w for w, _age in TARGETS.values()], k=max(0, count - len(targets)))
+    chosen: list[stories.Story] = []
+    for index, target in enumerate(targets):
+        seed, (low, high) = rng.random(), TARGETS[target][1]
+        for attempt in range(12):
+            start = now - dt.timedelta(days=min(high + 4 * attempt, HISTORY_DAYS + 4 * attempt))
+            moment = planner.arrivals(1, start, now - dt.timedelta(days=low), random.Random(seed + attempt))[0]
+            story = planner.plan(index, moment, random.Random(seed), target=target)
+            if story.state == target:
+                break
+        chosen.append(story)
+    try:
+        ServicesSink().play(chosen, until=now)
+    except stories.StoryError as exc:
+        raise DemoError(str(exc)) from exc
 
 
 # --- answer templates -------------------------------------------------------------------------------
@@ -1589,7 +1102,6 @@ def build_demo(
     settings_row.save()
     today = timezone.localdate(now)
     _build_calendar_and_topics(today)
-    cal = region_calendar(settings_row)
 
     territories = _build_territories()
     organizations = _build_organizations(rng, names, territories, now)
@@ -1600,9 +1112,7 @@ def build_demo(
     registry = Registry(territories=territories, organizations=organizations, categories=categories, leaves=leaves,
                         staff=staff, absences=absences, citizen=citizen)
 
-    simulation = Simulation(registry, random.Random(rng.random()), now, cal)
-    simulation.plan_all(appeals)
-    simulation.run()
+    _build_appeals(registry, appeals, random.Random(rng.random()), now)
     build_participation(staff=staff, citizen=citizen, territories=territories, now=now)
 
     states: dict[str, int] = {}

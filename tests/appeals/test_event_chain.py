@@ -12,8 +12,8 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models.deletion import ProtectedError
 
 from otklik.appeals import services as s
-from otklik.appeals.loadgen import generate
 from otklik.appeals.models import Appeal, AppealEvent
+from otklik.demo.load import generate
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""The load generator writes appeals whose histories obey the lifecycle and the deadline rules."""
+"""The bulk sink (``generate_load``) writes appeals whose histories obey the lifecycle and the deadline rules."""
 
 from __future__ import annotations
 
@@ -14,12 +14,14 @@ from django.core.management import call_command
 from django.db import connection
 
 from otklik.accounts.models import Membership, Role
-from otklik.appeals import deadlines, loadgen
+from otklik.appeals import deadlines
 from otklik.appeals import services as s
 from otklik.appeals.lifecycle import OPEN_STATES, TABLE, Action, Regime, State
 from otklik.appeals.models import Appeal, AppealEvent, DeadlineBreach, NumberSequence, Stage
 from otklik.appeals.replay import replay_state
 from otklik.appeals.sweeps import sweep
+from otklik.demo import load
+from otklik.demo.stories import SWEEP_LAG, Planner, load_registry
 from otklik.registry.models import Category, Organization, RoutingRule
 from otklik.registry.selectors import region_calendar, region_settings, route_organization
 
@@ -31,10 +33,10 @@ TERM_EVENTS = {Action.REGISTER, Action.RECLASSIFY, Action.POSTPONE, Action.RECON
                Action.INTERMEDIATE}
 
 
-def _generate(count: int = 300, seed: int = 7, **options) -> loadgen.LoadResult:
+def _generate(count: int = 300, seed: int = 7, **options) -> load.LoadResult:
     options.setdefault("months", 3)
     options.setdefault("now", NOW)
-    return loadgen.generate(appeals=count, seed=seed, batch=120, **options)
+    return load.generate(appeals=count, seed=seed, batch=120, **options)
 
 
 def _histories() -> dict[int, list[AppealEvent]]:
@@ -159,11 +161,11 @@ def test_it_stores_the_deadlines_the_calendar_module_computes(region):
 def test_it_records_a_breach_for_every_answer_given_late(region):
     _generate(400)
     late = [a for a in Appeal.objects.filter(answered_at__isnull=False, reconsideration_count=0)
-            if a.answered_at >= a.due_at + loadgen.SWEEP_LAG]
+            if a.answered_at >= a.due_at + SWEEP_LAG]
     assert late
     for appeal in late:
         breach = DeadlineBreach.objects.get(appeal=appeal, stage=Stage.ANSWER, due_at=appeal.due_at)
-        assert breach.detected_at == appeal.due_at + loadgen.SWEEP_LAG
+        assert breach.detected_at == appeal.due_at + SWEEP_LAG
     published = AppealEvent.objects.filter(action=Action.PUBLISH)
     on_time = sum(1 for event in published if event.payload["on_time"])
     assert 0.7 < on_time / published.count() < 0.97  # most on time, a share late
@@ -196,13 +198,14 @@ def test_it_covers_the_branches_of_the_lifecycle(region):
 
 
 def test_it_follows_the_weekly_and_seasonal_rhythm(region):
-    loadgen.ensure_registry()
+    load.ensure_registry()
     rng = random.Random(5)
     settings_row = region_settings()
-    registry = loadgen.load_registry(rng)
-    gen = loadgen.Generator(seed=5, now=NOW, months=12, registry=registry, rng=rng, region=settings_row,
-                            cal=region_calendar(settings_row))
-    moments = [dt.datetime.fromtimestamp(m, tz=MSK) for m in gen.arrivals(20000)]
+    profile = load.SyntheticProfile()
+    registry = load_registry(profile, rng)
+    planner = Planner(registry=registry, profile=profile, region=settings_row, cal=region_calendar(settings_row),
+                      now=NOW)
+    moments = [m.astimezone(MSK) for m in planner.arrivals(20000, NOW - dt.timedelta(days=365), NOW, rng)]
     assert moments == sorted(moments) and moments[-1] <= NOW
     by_weekday = Counter(m.weekday() for m in moments)
     assert min(by_weekday[d] for d in range(5)) > 1.4 * max(by_weekday[5], by_weekday[6])
@@ -219,8 +222,8 @@ def test_it_follows_the_weekly_and_seasonal_rhythm(region):
 
 
 def test_it_creates_a_synthetic_registry_only_when_the_registry_is_empty(region):
-    assert loadgen.ensure_registry() is True
-    assert loadgen.ensure_registry() is False
+    assert load.ensure_registry() is True
+    assert load.ensure_registry() is False
 
     organizations = Organization.objects.exclude(short_name="ЦУР")
     assert 25 <= organizations.count() <= 35
@@ -230,7 +233,7 @@ def test_it_creates_a_synthetic_registry_only_when_the_registry_is_empty(region)
     assert Membership.objects.filter(role=Role.MODERATOR).exists()
     leaves = Category.objects.filter(children__isnull=True)
     assert 35 <= leaves.count() <= 45
-    registry = loadgen.load_registry(random.Random(1))
+    registry = load_registry(load.SyntheticProfile(), random.Random(1))
     for category in leaves:
         assert RoutingRule.objects.filter(category=category).exists()
         for territory in registry.territories:

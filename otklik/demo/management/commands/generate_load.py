@@ -1,4 +1,4 @@
-"""``manage.py generate_load``: bulk synthetic appeals with full histories (see appeals/loadgen.py).
+"""``manage.py generate_load``: bulk synthetic appeals with full histories (see otklik/demo/load.py).
 
 For benchmarks and demonstration databases only: it writes rows directly, bypassing the services,
 and creates a synthetic region when the registry is empty.
@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.dateparse import parse_datetime
 
-from otklik.appeals.loadgen import LoadError, LoadResult, generate
+from otklik.demo.load import LoadError, LoadResult, generate
 
 
 def _moment(value: str) -> dt.datetime:
