@@ -11,11 +11,14 @@ stand-ins come out the way the rules make them, not the way the demo would like 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import random
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -34,22 +37,20 @@ from otklik.demo.sinks import ServicesSink
 from otklik.registry.models import (
     CalendarOverride,
     Category,
-    ClassifierCode,
     Official,
     Organization,
-    RoutingRule,
     Territory,
     Topic,
 )
 from otklik.registry.selectors import region_calendar, region_settings, route_organization
 from otklik.registry.services import registry_save
+from otklik.registry.transfer import registry_import
 
 DEMO_REGION = "Северная область"
 DEMO_PASSWORD = "demo12345"
 DEFAULT_APPEALS = 300
 DEFAULT_SEED = 20261123
 HISTORY_DAYS = 60
-CLASSIFIER_VERSION = "2024"
 EMAIL_DOMAIN = "severnaya.example"  # RFC 2606: never delivered anywhere
 # The organisations' SSTU.RF department GUIDs are derived from their keys (invented, but stable).
 SSTU_NAMESPACE = uuid.UUID("5e7e4a1c-3f0b-4c5d-9a51-6f1d2b0c9e01")
@@ -103,10 +104,6 @@ TERRITORIES: list[TerritorySpec] = [
     TerritorySpec("sig_sp", "Нижнесиговское сельское поселение", T.RURAL_SETTLEMENT, "sig", 61.80, 46.20,
                   "Сиговский р-н, д. Нижний Сиг", 3),
 ]
-# The municipalities: their administrations handle local questions on them and on their settlements.
-MUNICIPAL_ADMINS = {"sev": "adm_sev", "krem": "adm_krem", "tum": "adm_tum", "bel": "adm_bel", "led": "adm_led",
-                    "sig": "adm_sig"}
-
 STREETS = [
     "ул. Полярная", "ул. Северная", "пр. Строителей", "ул. Лесная", "ул. Школьная", "ул. Набережная",
     "ул. Заводская", "ул. Молодёжная", "ул. Советская", "пер. Речной", "ул. Мира", "ул. Энергетиков",
@@ -295,288 +292,23 @@ class NameMaker:
                 return person
 
 
-# --- categories -------------------------------------------------------------------------------------
+# --- categories and texts ---------------------------------------------------------------------------
 
-CLASSIFIER: list[tuple[str, str]] = [
-    # A few codes of the federal thematic classifier (ТОТКО) to show the mapping; the full, current
-    # classifier is imported from its official file. Every category has one (a subcategory without its
-    # own takes its parent's), so that the SSTU.RF export of the demo is valid.
-    ("0001.0000.0000.0000", "Государство, общество, политика"),
-    ("0002.0000.0000.0000", "Социальная сфера"),
-    ("0003.0000.0000.0000", "Экономика"),
-    ("0004.0000.0000.0000", "Оборона, безопасность, законность"),
-    ("0004.0015.0155.0946", "Строительство и ремонт дорог"),
-    ("0005.0000.0000.0000", "Жилищно-коммунальная сфера"),
-    ("0005.0005.0000.0000", "Жилище"),
-    ("0005.0005.0056.0000", "Коммунальное хозяйство"),
-    ("0005.0005.0056.1149", "Оплата жилищно-коммунальных услуг"),
-    ("0005.0005.0056.1156", "Перебои в теплоснабжении"),
-]
+# The categories (with a few codes of the federal thematic classifier, ТОТКО, to show the mapping) and
+# their routing are files of the registry's own import (registry/transfer); the demo's texts of messages
+# by category and of answers by group of categories are files beside them.
+DATA = Path(__file__).resolve().parent / "data"
+REGISTRY_FILES = ("classifier", "categories", "routing")
 
 
-@dataclass(frozen=True)
-class CategorySpec:
-    code: str
-    name: str
-    keywords: str
-    # Routing: the organisation for the whole region, and per municipality ("muni" = its administration).
-    region_org: str | None = None
-    local: str | None = None  # "muni", or an organisation that handles it on its own territory
-    sev_org: str | None = None  # the organisation that handles it in Северодольск, if not the city administration
-    days: int = 30
-    accelerated: bool = False
-    region_days: int | None = None
-    classifier: str | None = None
-    public: bool = True
-    texts: tuple[str, ...] = ()
-    children: tuple[CategorySpec, ...] = ()
+def _texts(name: str) -> dict[str, list[str]]:
+    texts: dict[str, list[str]] = {}
+    with (DATA / f"{name}.csv").open(encoding="utf-8", newline="") as source:
+        for code, text in list(csv.reader(source, delimiter=";"))[1:]:
+            texts.setdefault(code, []).append(text)
+    return texts
 
 
-def _c(code: str, name: str, keywords: str, *texts: str, **options: Any) -> CategorySpec:
-    return CategorySpec(code=code, name=name, keywords=keywords, texts=texts, **options)
-
-
-CATEGORIES: list[CategorySpec] = [
-    _c("roads", "Автомобильные дороги", "дорога, трасса, шоссе, проезжая часть", region_org="gku_roads",
-       local="muni", classifier="0004.0015.0155.0946", children=(
-        _c("roads.potholes", "Ямы и разрушение дорожного покрытия", "яма, выбоина, асфальт, колея, провал",
-           "На {addr} огромная яма на проезжей части, уже два автомобиля пробили колёса. Просьба срочно заделать.",
-           "После ремонта прошлым летом асфальт у дома {addr} снова разрушился, образовалась колея глубиной "
-           "сантиметров десять.",
-           "Возле остановки на {addr} провал дорожного покрытия, в темноте его не видно. Прошу принять меры.",
-           local="muni"),
-        _c("roads.marking", "Дорожные знаки и разметка", "знак, разметка, зебра, пешеходный переход",
-           "На пешеходном переходе у школы на {addr} полностью стёрлась разметка «зебра», дети переходят дорогу "
-           "наугад.",
-           "На перекрёстке у {addr} упал знак «Уступи дорогу», лежит на обочине уже неделю.",
-           local="muni"),
-        _c("roads.lights", "Светофоры", "светофор, сигнал, перекрёсток",
-           "Светофор на перекрёстке у {addr} не работает третий день, водители проезжают как попало.",
-           "На светофоре у {addr} слишком короткий зелёный сигнал для пешеходов, пожилые люди не успевают "
-           "перейти.",
-           local="muni"),
-        _c("roads.sidewalks", "Тротуары и обочины", "тротуар, обочина, бордюр, пешеходная дорожка",
-           "Тротуар вдоль {addr} разбит, после дождя сплошные лужи, с коляской не пройти.",
-           "Вдоль дороги у {addr} нет тротуара, люди идут по проезжей части. Просим обустроить пешеходную "
-           "дорожку.",
-           local="muni"),
-        _c("roads.snow", "Уборка снега и наледи на дорогах", "снег, наледь, гололёд, сугроб, посыпка",
-           "Дорогу на {addr} не чистили от снега после снегопада, машины буксуют, автобус не может проехать.",
-           "На {addr} сплошной гололёд, проезжую часть не посыпают. Утром было несколько аварий.",
-           days=10, accelerated=True, region_days=7, local="muni"),
-    )),
-    _c("housing", "Жилищно-коммунальное хозяйство", "ЖКХ, коммунальные услуги, дом", region_org="mingkh",
-       classifier="0005.0005.0056.0000", children=(
-        _c("housing.heating", "Отопление", "отопление, батарея, холодно, теплоснабжение",
-           "В квартире по адресу {addr} батареи чуть тёплые, температура в комнатах 16 градусов.",
-           "В доме {addr} нет отопления уже двое суток, в квартирах маленькие дети.",
-           "В подъезде дома {addr} течёт стояк отопления, вода заливает лестницу.",
-           days=10, accelerated=True, region_org="teplo", classifier="0005.0005.0056.1156"),
-        _c("housing.water", "Водоснабжение и водоотведение", "вода, водопровод, канализация, напор",
-           "В доме {addr} нет холодной воды с утра, никаких объявлений об отключении не было.",
-           "Из крана в квартире по адресу {addr} течёт ржавая вода с запахом.",
-           "Во дворе дома {addr} засорился канализационный колодец, стоки текут по двору.",
-           days=10, accelerated=True, local="vodo"),
-        _c("housing.power", "Электроснабжение", "свет, электричество, отключение, напряжение",
-           "В доме {addr} постоянно отключают электричество по вечерам, без предупреждения.",
-           "На {addr} скачет напряжение, у соседей сгорел холодильник. Просим проверить сети.",
-           days=10, accelerated=True, region_org="energo"),
-        _c("housing.gas", "Газоснабжение", "газ, газификация, газовая плита",
-           "Когда будет проведена газификация улицы {addr}? Заявку подавали два года назад.",
-           "В подъезде дома {addr} чувствуется запах газа, аварийная служба приезжала, но запах остался."),
-        _c("housing.waste", "Вывоз мусора (ТКО)", "мусор, контейнер, ТКО, вывоз, площадка",
-           "Контейнеры на площадке у дома {addr} не вывозят уже неделю, мусор лежит вокруг.",
-           "Прошу установить контейнерную площадку на {addr}, жители носят мусор за километр.",
-           region_org="tko"),
-        _c("housing.repair", "Капитальный ремонт домов", "капремонт, крыша, фасад, лифт",
-           "В доме {addr} течёт крыша, капитальный ремонт переносят третий год подряд.",
-           "Когда в доме {addr} заменят лифт? Он постоянно застревает между этажами."),
-        _c("housing.management", "Работа управляющих компаний", "управляющая компания, подъезд, уборка",
-           "Управляющая компания не убирает подъезд дома {addr}, на звонки не отвечает.",
-           "В подъезде дома {addr} не горят лампочки на трёх этажах, управляющая компания бездействует.",
-           local="muni", sev_org="uk"),
-        _c("housing.payments", "Начисление платы за ЖКУ", "квитанция, начисление, плата, перерасчёт",
-           "В квитанции за квартиру по адресу {addr} начислили плату за отопление в два раза больше прошлого "
-           "месяца.",
-           "Прошу сделать перерасчёт за горячую воду по адресу {addr}: воды не было три недели.",
-           classifier="0005.0005.0056.1149", public=False),
-    )),
-    _c("blag", "Благоустройство", "двор, благоустройство, территория", region_org="mingkh", local="muni",
-       classifier="0005.0005.0056.0000", children=(
-        _c("blag.lighting", "Уличное освещение", "фонарь, освещение, темно",
-           "На {addr} не горят фонари, вечером идти страшно, особенно детям из школы.",
-           "Вдоль дороги к дому {addr} нет ни одного фонаря. Просим установить освещение.",
-           local="muni"),
-        _c("blag.yards", "Дворы и детские площадки", "детская площадка, двор, качели, скамейка",
-           "На детской площадке во дворе дома {addr} сломаны качели, торчат острые края.",
-           "Просим включить двор дома {addr} в программу благоустройства: нет ни скамеек, ни площадки.",
-           local="muni"),
-        _c("blag.green", "Озеленение и покос травы", "трава, деревья, покос, аварийное дерево",
-           "Во дворе дома {addr} аварийное дерево наклонилось над детской площадкой.",
-           "На {addr} вырубили деревья и не посадили новые. Прошу разъяснить, кто это разрешил.",
-           local="muni", sev_org="mku_blag"),
-        _c("blag.cleaning", "Уборка улиц и общественных пространств", "уборка, мусор на улице, грязь",
-           "В сквере на {addr} давно не убирают, урны переполнены.",
-           "На {addr} после ремонта теплотрассы остались горы грунта и строительный мусор.",
-           local="muni", sev_org="mku_blag"),
-        _c("blag.animals", "Безнадзорные животные", "собаки, бездомные животные, стая",
-           "У дома {addr} живёт стая бездомных собак, бросаются на детей.",
-           "Возле школы на {addr} бегают бездомные собаки, просим принять меры по отлову.",
-           local="muni"),
-    )),
-    _c("transport", "Общественный транспорт", "автобус, маршрут, транспорт", region_org="mintrans", local="avto",
-       classifier="0003.0000.0000.0000", children=(
-        _c("transport.routes", "Маршруты и расписание", "расписание, маршрут, интервал",
-           "Автобус от остановки на {addr} ходит раз в час вместо заявленных двадцати минут.",
-           "Просим вернуть рейс в 6:40 от {addr}, люди не успевают на работу к восьми.",
-           local="avto"),
-        _c("transport.vehicles", "Состояние автобусов", "автобус, холодно в салоне, неисправность",
-           "В автобусах, которые ходят через {addr}, не работает отопление, в салоне мороз.",
-           "Водитель автобуса на остановке {addr} не дождался пассажира на коляске и уехал.",
-           local="avto"),
-        _c("transport.stops", "Остановки общественного транспорта", "остановка, павильон",
-           "На остановке у {addr} нет павильона, люди ждут автобус под снегом.",
-           "Остановочный павильон на {addr} разбит, стёкла выбиты.",
-           local="muni"),
-    )),
-    _c("health", "Здравоохранение", "больница, поликлиника, врач", region_org="minzdrav", local="gbuz",
-       classifier="0002.0000.0000.0000", children=(
-        _c("health.appointment", "Запись к врачу", "запись, талон, врач-специалист",
-           "Не могу записаться к эндокринологу в поликлинике на {addr}, талонов нет на месяц вперёд.",
-           "В регистратуре поликлиники на {addr} невозможно дозвониться, запись через портал тоже недоступна.",
-           local="gbuz"),
-        _c("health.drugs", "Лекарственное обеспечение", "лекарства, льготные препараты, аптека",
-           "Льготнику по адресу {addr} третий месяц не выдают положенный инсулин.",
-           "В аптеке на {addr} нет льготных препаратов по рецептам, говорят ждать поставки.",
-           public=False),
-        _c("health.ambulance", "Работа скорой помощи", "скорая помощь, вызов, бригада",
-           "Скорая помощь ехала на вызов по адресу {addr} больше полутора часов.",
-           "Прошу разобраться: бригада скорой не стала госпитализировать пожилую соседку с {addr}."),
-        _c("health.clinics", "Работа поликлиник и больниц", "поликлиника, очередь, ремонт больницы",
-           "В поликлинике на {addr} огромные очереди, работает один терапевт на весь участок.",
-           "В фельдшерско-акушерском пункте на {addr} уже полгода нет фельдшера.",
-           local="gbuz"),
-    )),
-    _c("edu", "Образование", "школа, детский сад, образование", region_org="minobr", classifier="0002.0000.0000.0000",
-       children=(
-        _c("edu.kindergarten", "Детские сады", "детский сад, очередь в сад, группа",
-           "Ребёнку три года, а места в детском саду рядом с домом {addr} так и не дали.",
-           "В детском саду на {addr} в группах холодно, дети болеют.",
-           local="muni"),
-        _c("edu.school", "Школы", "школа, учитель, подвоз, питание",
-           "Школьный автобус не забирает детей с остановки на {addr}, приходится идти пешком три километра.",
-           "В школе на {addr} нет учителя физики с начала года."),
-        _c("edu.diary", "Электронный дневник", "электронный дневник, оценки, вход",
-           "Не могу войти в электронный дневник ребёнка, школа на {addr} ссылается на сбой в системе.",
-           "В электронном дневнике школы на {addr} оценки не выставляются неделями."),
-    )),
-    _c("eco", "Экология", "экология, загрязнение, природа", region_org="mineco", classifier="0003.0000.0000.0000",
-       children=(
-        _c("eco.dumps", "Несанкционированные свалки", "свалка, мусор в лесу",
-           "За домом {addr} в лесу образовалась стихийная свалка, туда возят строительный мусор.",
-           "На берегу у {addr} свалка покрышек и бытового мусора.",
-           local="muni"),
-        _c("eco.air", "Загрязнение воздуха", "дым, запах, выбросы",
-           "По вечерам над районом {addr} стоит едкий дым, похоже жгут мусор.",
-           "От котельной у {addr} идёт чёрный дым, невозможно открыть окна."),
-        _c("eco.water", "Загрязнение водоёмов", "река, озеро, сброс, стоки",
-           "В реку у {addr} сбрасывают сточные воды, появилась пена и запах.",
-           "На озере у {addr} масляные пятна на воде, погибла рыба."),
-    )),
-    _c("social", "Социальная защита", "пособие, льгота, социальная помощь", region_org="minsoc", local="kcso",
-       public=False, classifier="0002.0000.0000.0000", children=(
-        _c("social.benefits", "Пособия и выплаты", "пособие, выплата, компенсация",
-           "Единое пособие на ребёнка не пришло в этом месяце, заявление подавала в МФЦ на {addr}.",
-           "Мне как пенсионеру, проживающему по адресу {addr}, отказали в компенсации расходов на ЖКУ.",
-           public=False),
-        _c("social.families", "Поддержка многодетных семей", "многодетная семья, удостоверение, льготы",
-           "Многодетной семье по адресу {addr} уже полгода не выдают удостоверение.",
-           "Как многодетной семье с {addr} получить земельный участок или выплату взамен?",
-           public=False),
-        _c("social.home_care", "Социальное обслуживание на дому", "соцработник, уход на дому",
-           "Соцработник приходит к моей маме по адресу {addr} раз в две недели вместо двух раз в неделю.",
-           "Прошу оформить социальное обслуживание на дому для одинокого соседа с {addr}.",
-           local="kcso", public=False),
-    )),
-    _c("culture", "Культура и спорт", "культура, спорт, клуб, библиотека", region_org="minkult",
-       classifier="0002.0000.0000.0000", children=(
-        _c("culture.venues", "Учреждения культуры", "дом культуры, библиотека, музей",
-           "В доме культуры на {addr} протекает крыша, кружки перестали работать.",
-           "Библиотеку на {addr} закрыли на ремонт два года назад и до сих пор не открыли."),
-        _c("culture.sport", "Спортивные объекты и секции", "стадион, спортплощадка, каток, секция",
-           "Просим залить каток во дворе у {addr}, как было в прошлые годы.",
-           "Спортивная площадка у школы на {addr} закрыта для жителей по выходным."),
-    )),
-    _c("telecom", "Связь и интернет", "связь, интернет, сотовая сеть", region_org="kom",
-       classifier="0003.0000.0000.0000", children=(
-        _c("telecom.mobile", "Мобильная связь и интернет", "нет связи, мобильный интернет, вышка",
-           "В {addr} нет мобильной связи, чтобы позвонить, нужно выходить на дорогу.",
-           "Мобильный интернет на {addr} не работает с начала месяца."),
-    )),
-    _c("other", "Иное", "прочее", "Прошу разъяснить, куда обращаться по вопросу регистрации по месту жительства "
-       "на {addr}.", "Хочу предложить установить информационный стенд о работе администрации у {addr}.",
-       region_org="kom", classifier="0001.0000.0000.0000"),
-]
-
-ANSWERS: dict[str, list[str]] = {
-    "roads": [
-        "Сообщение рассмотрено. Подрядная организация выполнила ямочный ремонт покрытия на указанном участке; "
-        "работы приняты комиссией, фотографии приложены.",
-        "Участок включён в план ремонта автомобильных дорог на следующий год. До начала работ дорожная служба "
-        "проведёт временный ремонт в течение 10 дней.",
-    ],
-    "housing": [
-        "Специалисты провели обследование. Неисправность устранена, параметры услуги восстановлены; "
-        "контроль проведён с участием представителя жителей.",
-        "По результатам проверки ресурсоснабжающей организации выдано предписание. Работы будут завершены до "
-        "конца месяца, перерасчёт платы будет сделан в следующей квитанции.",
-    ],
-    "blag": [
-        "Работы по благоустройству на указанной территории выполнены, акт выполненных работ и фотографии "
-        "приложены.",
-        "Объект включён в муниципальную программу благоустройства. Работы запланированы на май–июнь "
-        "следующего года, жители будут проинформированы.",
-    ],
-    "transport": [
-        "Перевозчику указано на нарушение расписания. Рейсы восстановлены, проведена проверка соблюдения "
-        "интервалов движения.",
-        "Вопрос рассмотрен на рабочей группе по транспортному обслуживанию. Изменения в расписание будут "
-        "внесены с 1 числа следующего месяца.",
-    ],
-    "health": [
-        "Проведена проверка. Запись к специалисту организована, с вами свяжутся из регистратуры для "
-        "согласования даты приёма.",
-        "Факты, изложенные в сообщении, подтвердились частично. Руководству учреждения указано на недостатки, "
-        "приняты меры по увеличению числа талонов.",
-    ],
-    "edu": [
-        "Управлением образования проведена проверка. Вопрос решён, родителям даны разъяснения.",
-        "Место в дошкольном учреждении будет предоставлено в порядке очереди; актуальную позицию можно "
-        "посмотреть в личном кабинете на портале госуслуг.",
-    ],
-    "eco": [
-        "Проведено обследование территории. Свалка ликвидирована, виновные лица установлены и привлечены к "
-        "ответственности.",
-        "Взяты пробы воды и воздуха; превышений нормативов не выявлено. Наблюдение продолжится в течение "
-        "месяца.",
-    ],
-    "social": [
-        "Выплата перечислена, задержка была вызвана проверкой сведений о доходах. Приносим извинения.",
-        "Вам даны разъяснения о порядке получения меры поддержки. Специалист центра социального обслуживания "
-        "свяжется с вами для оформления документов.",
-    ],
-    "culture": [
-        "Учреждение возобновило работу кружков, график занятий размещён на сайте.",
-        "Заливка катка запланирована после установления устойчивых морозов, ориентировочно в середине декабря.",
-    ],
-    "telecom": [
-        "Запрос направлен операторам связи. Строительство базовой станции включено в программу устранения "
-        "цифрового неравенства.",
-    ],
-    "other": [
-        "Вам даны разъяснения по существу вопроса, контактные данные профильного органа приведены в ответе.",
-    ],
-}
 INTERMEDIATE_TEXTS = [
     "Сообщение принято в работу. Специалист выедет на место в ближайшие дни, о результатах сообщим.",
     "Направлен запрос подрядной организации. Окончательный ответ будет дан после обследования.",
@@ -619,7 +351,7 @@ class Registry:
     territories: dict[str, Territory]
     organizations: dict[str, Organization]
     categories: dict[str, Category]
-    leaves: list[tuple[Category, CategorySpec]]
+    leaves: list[Category]
     staff: dict[tuple[str, str], list[User]]  # (organisation key, role) → people
     absences: list[Absence]
     citizen: User
@@ -854,51 +586,14 @@ def _build_people(
     return staff, absences, created[CITIZEN_LOGIN]
 
 
-def _build_categories(
-    territories: dict[str, Territory], organizations: dict[str, Organization]
-) -> tuple[dict[str, Category], list[tuple[Category, CategorySpec]]]:
-    codes = {
-        code: ClassifierCode.objects.get_or_create(version=CLASSIFIER_VERSION, code=code, defaults={"name": name})[0]
-        for code, name in CLASSIFIER
-    }
-    made: dict[str, Category] = {}
-    leaves: list[tuple[Category, CategorySpec]] = []
-    rules: list[RoutingRule] = []
-
-    def add(spec: CategorySpec, parent: Category | None) -> None:
-        category = Category.objects.create(
-            parent=parent, code=spec.code, name=spec.name, keywords=spec.keywords, answer_days=spec.days,
-            procedure=Category.Procedure.ACCELERATED if spec.accelerated else Category.Procedure.ORDINARY,
-            region_answer_days=spec.region_days,
-            classifier_code=codes.get(spec.classifier or "") or (parent.classifier_code if parent else None),
-            is_public=spec.public,
-        )
-        made[spec.code] = category
-        # Region-wide rule: the category's own organisation; a subcategory without one inherits its parent's.
-        if spec.region_org:
-            rules.append(RoutingRule(category=category, organization=organizations[spec.region_org]))
-        elif parent is None:
-            raise DemoError(f"category {spec.code} has no region-wide organisation")
-        local: dict[str, str] = {}  # territory key → organisation key
-        if spec.local == "muni":
-            # Local questions go to the municipality's administration; the urban settlement has its own.
-            local = {**MUNICIPAL_ADMINS, "tum_gp": "adm_tum_gp"}
-        elif spec.local:
-            local = {ORG_SPECS[spec.local].territory or "region": spec.local}
-        if spec.sev_org:
-            local["sev"] = spec.sev_org
-        for terr_key, org_key in local.items():
-            rules.append(RoutingRule(category=category, territory=territories[terr_key],
-                                     organization=organizations[org_key]))
-        for child in spec.children:
-            add(child, category)
-        if not spec.children:
-            leaves.append((category, spec))
-
-    for spec in CATEGORIES:
-        add(spec, None)
-    RoutingRule.objects.bulk_create(rules)
-    return made, leaves
+def _build_categories() -> tuple[dict[str, Category], list[Category]]:
+    for kind in REGISTRY_FILES:
+        name = f"{kind}.csv"
+        result = registry_import(kind=kind, data=(DATA / name).read_bytes(), filename=name)
+        if not result.written:
+            raise DemoError(f"{name}: " + "; ".join(f"{e.row}: {e.column}: {e.message}" for e in result.errors[:3]))
+    made = {category.code: category for category in Category.objects.select_related("parent")}
+    return made, [category for category in made.values() if not category.children.exists()]
 
 
 def _build_calendar_and_topics(today: dt.date) -> None:
@@ -949,12 +644,11 @@ class DemoProfile(stories.Profile):
 
     def __init__(self, registry: Registry, names: NameMaker) -> None:
         self.names = names
-        self.specs = {category.pk: spec for category, spec in registry.leaves}
+        self.groups = {category.pk: category.code.split(".")[0] for category in registry.leaves}
+        self.messages, self.answers = _texts("messages"), _texts("answers")
         self.places = {registry.territories[spec.key].pk: spec for spec in TERRITORIES}
-        leaves = {top: sum(1 for spec in self.specs.values() if spec.code.split(".")[0] == top)
-                  for top in CATEGORY_WEIGHTS}
-        self.weights = {pk: CATEGORY_WEIGHTS[spec.code.split(".")[0]] / leaves[spec.code.split(".")[0]]
-                        for pk, spec in self.specs.items()}
+        leaves = Counter(self.groups.values())
+        self.weights = {pk: CATEGORY_WEIGHTS[group] / leaves[group] for pk, group in self.groups.items()}
         self.citizen = (registry.citizen.pk, registry.citizen.display_name)
 
     def category_weight(self, category: Category, index: int) -> tuple[str, float]:
@@ -972,13 +666,13 @@ class DemoProfile(stories.Profile):
         return f"{place}, {rng.choice(STREETS)}, д. {rng.randint(1, 85)}"
 
     def text(self, category: Category, address: str, rng: random.Random) -> str:
-        return rng.choice(self.specs[category.pk].texts).format(addr=address)
+        return rng.choice(self.messages[category.code]).format(addr=address)
 
     def rejected_text(self, reason: str, category: Category, address: str, rng: random.Random) -> str | None:
         return SPAM_TEXTS.get(reason)
 
     def answer(self, category: Category, at: dt.date, rng: random.Random) -> str:
-        return rng.choice(ANSWERS[self.specs[category.pk].code.split(".")[0]])
+        return rng.choice(self.answers[self.groups[category.pk]])
 
     def intermediate(self, rng: random.Random) -> str:
         return rng.choice(INTERMEDIATE_TEXTS)
@@ -1107,7 +801,7 @@ def build_demo(
     organizations = _build_organizations(rng, names, territories, now)
     staff, absences, citizen = _build_people(rng, names, organizations, today)
     _build_registry_duties(names, organizations, staff)
-    categories, leaves = _build_categories(territories, organizations)
+    categories, leaves = _build_categories()
     _build_answer_templates(categories)
     registry = Registry(territories=territories, organizations=organizations, categories=categories, leaves=leaves,
                         staff=staff, absences=absences, citizen=citizen)
