@@ -933,6 +933,8 @@ class Planner:
         rng, cal = self.rng, self.cal
         until = max(cal.local_date(d.due_at), cal.local_date(t)) + dt.timedelta(days=rng.randint(7, 45))
         reason = rng.choice(self.profile.postpone_reasons)
+        # The confirming role is the region's; a stand-in holding another role of their own would act in
+        # that one (permissions.find_capacity) and be refused, so the confirmer acts even while away.
         people = org.heads if self.confirmer == Role.HEAD else org.coordinators
         if rng.random() < 0.1 and self.target is None:
             # A proposal the confirming role declines: the term stays.
@@ -941,7 +943,7 @@ class Planner:
             payload = {"until": until.isoformat(), "proposed_by_id": d.proposed_by_id}
             d.proposed_until, d.proposed_reason, d.proposed_by_id, d.proposed_at = None, "", None, None
             why = "Ответ нужно дать в установленный срок."
-            self._end(d, row, t, self._one(people, t), self.confirmer, payload, why, {"reason": why})
+            self._end(d, row, t, rng.choice(people), self.confirmer, payload, why, {"reason": why})
             t = self._staff(t, 1)
             if not self._running(d, t):
                 return t
@@ -954,7 +956,7 @@ class Planner:
         deadlines.set_postponement(cast(Appeal, d), until=until, now=t, region=self.region, cal=cal)
         alarm = d.executor_alarm_at
         payload.update({"until": until.isoformat(), "reason": reason, "executor_alarm_at": alarm.isoformat()})
-        self._end(d, row, t, self._one(people, t), self.confirmer, payload, reason,
+        self._end(d, row, t, rng.choice(people), self.confirmer, payload, reason,
                   {"until": until, "reason": reason})
         if rng.random() < 0.75 and self.target != State.POSTPONED:
             # The 75 % rule: the coordinator (re)assigns an executor once the alarm is raised.
