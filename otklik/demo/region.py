@@ -81,29 +81,26 @@ class TerritorySpec:
     weight: float = 0.0  # share of appeals that come from here
 
 
-TERRITORIES: list[TerritorySpec] = [
-    TerritorySpec("region", DEMO_REGION, T.REGION, None, 63.00, 45.00, ""),
-    TerritorySpec("sev", "Город Северодольск", T.CITY_DISTRICT, "region", 63.05, 44.95, "г. Северодольск", 46),
-    TerritorySpec("krem", "Город Кремнегорск", T.CITY_DISTRICT, "region", 63.60, 46.30, "г. Кремнегорск", 16),
-    TerritorySpec("tum", "Туманский муниципальный район", T.MUNICIPAL_DISTRICT, "region", 62.40, 43.70,
-                  "Туманский р-н, с. Заозерье", 4),
-    TerritorySpec("tum_gp", "Туманское городское поселение", T.URBAN_SETTLEMENT, "tum", 62.41, 43.72,
-                  "пгт Туманный", 5),
-    TerritorySpec("tum_mokh", "Моховское сельское поселение", T.RURAL_SETTLEMENT, "tum", 62.25, 43.40,
-                  "Туманский р-н, д. Моховая", 2),
-    TerritorySpec("bel", "Белоборский муниципальный район", T.MUNICIPAL_DISTRICT, "region", 62.80, 47.10,
-                  "Белоборский р-н, с. Верхний Бор", 4),
-    TerritorySpec("bel_gp", "Белоборское городское поселение", T.URBAN_SETTLEMENT, "bel", 62.82, 47.15,
-                  "г. Белоборск", 8),
-    TerritorySpec("bel_kuk", "Кукшинское сельское поселение", T.RURAL_SETTLEMENT, "bel", 62.95, 47.60,
-                  "Белоборский р-н, с. Кукша", 2),
-    TerritorySpec("led", "Ледозерский муниципальный округ", T.MUNICIPAL_OKRUG, "region", 64.10, 44.20,
-                  "Ледозерский округ, пос. Ледозерск", 6),
-    TerritorySpec("sig", "Сиговский муниципальный район", T.MUNICIPAL_DISTRICT, "region", 61.90, 46.00,
-                  "Сиговский р-н, с. Сиговец", 4),
-    TerritorySpec("sig_sp", "Нижнесиговское сельское поселение", T.RURAL_SETTLEMENT, "sig", 61.80, 46.20,
-                  "Сиговский р-н, д. Нижний Сиг", 3),
-]
+def _rows(name: str) -> list[list[str]]:
+    """The rows of a data file, without its header (files of the registry export start with a BOM)."""
+    with (DATA / f"{name}.csv").open(encoding="utf-8-sig", newline="") as source:
+        return list(csv.reader(source, delimiter=";"))[1:]
+
+
+def _territory_specs() -> list[TerritorySpec]:
+    """The territories are a file of the registry's import; the demo's key of each, how its addresses
+    start and its share of the appeals are a file beside it."""
+    places = {name: (key, place, float(weight)) for name, key, place, weight in _rows("places")}
+    specs = []
+    for name, kind, parent, _oktmo, lat, lon in _rows("territories"):
+        key, place, weight = places[name]
+        specs.append(TerritorySpec(key, name, kind, places[parent][0] if parent else None, float(lat), float(lon),
+                                   place, weight))
+    return specs
+
+
+DATA = Path(__file__).resolve().parent / "data"
+TERRITORIES = _territory_specs()
 STREETS = [
     "ул. Полярная", "ул. Северная", "пр. Строителей", "ул. Лесная", "ул. Школьная", "ул. Набережная",
     "ул. Заводская", "ул. Молодёжная", "ул. Советская", "пер. Речной", "ул. Мира", "ул. Энергетиков",
@@ -112,77 +109,20 @@ STREETS = [
 
 # --- organisations ----------------------------------------------------------------------------------
 
-OK = Organization.Kind
-
 
 @dataclass(frozen=True)
 class OrgSpec:
+    """An organisation of the registry file ``organizations.csv`` and the demo's staff of it."""
+
     key: str
     name: str
-    short: str
-    kind: str
-    parent: str | None
-    territory: str | None
     slug: str  # prefix of the logins of its people
     executors: int = 1
-    stand_in: bool = True  # has a stand-in of the responsible official in the registry
     head_title: str = "Руководитель"
 
 
-ORGANIZATIONS: list[OrgSpec] = [
-    OrgSpec("kom", "Комитет по взаимодействию с гражданами Северной области", "Комитет по работе с обращениями",
-            OK.REGIONAL_BODY, None, "region", "kom", head_title="Председатель комитета"),
-    OrgSpec("mintrans", "Министерство транспорта и дорожного хозяйства Северной области", "Минтранс области",
-            OK.REGIONAL_BODY, None, "region", "mintrans", head_title="Министр"),
-    OrgSpec("mingkh", "Министерство жилищно-коммунального хозяйства и энергетики Северной области",
-            "Минжилкомхоз области", OK.REGIONAL_BODY, None, "region", "mingkh", executors=2, head_title="Министр"),
-    OrgSpec("minzdrav", "Министерство здравоохранения Северной области", "Минздрав области", OK.REGIONAL_BODY,
-            None, "region", "minzdrav", head_title="Министр"),
-    OrgSpec("minobr", "Министерство образования Северной области", "Минобразования области", OK.REGIONAL_BODY,
-            None, "region", "minobr", head_title="Министр"),
-    OrgSpec("mineco", "Министерство природных ресурсов и экологии Северной области", "Минприроды области",
-            OK.REGIONAL_BODY, None, "region", "mineco", head_title="Министр"),
-    OrgSpec("minsoc", "Министерство социальной защиты населения Северной области", "Минсоцзащиты области",
-            OK.REGIONAL_BODY, None, "region", "minsoc", head_title="Министр"),
-    OrgSpec("minkult", "Министерство культуры и спорта Северной области", "Минкультспорт области",
-            OK.REGIONAL_BODY, None, "region", "minkult", head_title="Министр"),
-    OrgSpec("adm_sev", "Администрация города Северодольска", "Администрация Северодольска", OK.LOCAL_GOVERNMENT,
-            None, "sev", "sev", executors=3, head_title="Глава города"),
-    OrgSpec("adm_krem", "Администрация города Кремнегорска", "Администрация Кремнегорска", OK.LOCAL_GOVERNMENT,
-            None, "krem", "krem", executors=2, head_title="Глава города"),
-    OrgSpec("adm_tum", "Администрация Туманского муниципального района", "Администрация Туманского района",
-            OK.LOCAL_GOVERNMENT, None, "tum", "tum", head_title="Глава района"),
-    OrgSpec("adm_tum_gp", "Администрация Туманского городского поселения", "Администрация пгт Туманный",
-            OK.LOCAL_GOVERNMENT, "adm_tum", "tum_gp", "tumgp", executors=0, head_title="Глава поселения"),
-    OrgSpec("adm_bel", "Администрация Белоборского муниципального района", "Администрация Белоборского района",
-            OK.LOCAL_GOVERNMENT, None, "bel", "bel", head_title="Глава района"),
-    OrgSpec("adm_led", "Администрация Ледозерского муниципального округа", "Администрация Ледозерского округа",
-            OK.LOCAL_GOVERNMENT, None, "led", "led", head_title="Глава округа"),
-    OrgSpec("adm_sig", "Администрация Сиговского муниципального района", "Администрация Сиговского района",
-            OK.LOCAL_GOVERNMENT, None, "sig", "sig", head_title="Глава района"),
-    OrgSpec("cur", "ГАУ «Центр управления регионом Северной области»", "ЦУР Северной области", OK.INSTITUTION,
-            "kom", "region", "cur", head_title="Директор"),
-    OrgSpec("gku_roads", "ГКУ «Управление автомобильных дорог Северной области»", "Упрдор Северной области",
-            OK.INSTITUTION, "mintrans", "region", "roads", executors=2, head_title="Начальник управления"),
-    OrgSpec("gbuz", "ГБУЗ «Северодольская городская поликлиника № 2»", "Поликлиника № 2", OK.INSTITUTION,
-            "minzdrav", "sev", "clinic", head_title="Главный врач"),
-    OrgSpec("mku_blag", "МКУ «Служба благоустройства города Северодольска»", "Служба благоустройства",
-            OK.INSTITUTION, "adm_sev", "sev", "blag", executors=2, head_title="Директор"),
-    OrgSpec("kcso", "ГБУ «Комплексный центр социального обслуживания Туманского района»", "КЦСО Туманского района",
-            OK.INSTITUTION, "minsoc", "tum", "kcso", head_title="Директор"),
-    OrgSpec("teplo", "АО «Северные тепловые сети»", "Северные тепловые сети", OK.OTHER, None, "region", "teplo",
-            executors=2, head_title="Генеральный директор"),
-    OrgSpec("vodo", "МУП «Водоканал города Северодольска»", "Водоканал Северодольска", OK.OTHER, "adm_sev", "sev",
-            "vodo", executors=2, head_title="Директор"),
-    OrgSpec("energo", "АО «Северодольская электросетевая компания»", "Северодольская электросеть", OK.OTHER, None,
-            "region", "energo", head_title="Генеральный директор"),
-    OrgSpec("uk", "ООО «Управляющая компания „Северный квартал“»", "УК «Северный квартал»", OK.OTHER, None, "sev",
-            "uk", stand_in=False, head_title="Директор"),
-    OrgSpec("tko", "ООО «Экосервис-Север»", "Экосервис-Север (оператор ТКО)", OK.OTHER, None, "region", "tko",
-            head_title="Генеральный директор"),
-    OrgSpec("avto", "АО «Северодольское пассажирское автопредприятие»", "Северодольское ПАТП", OK.OTHER, None,
-            "sev", "patp", head_title="Генеральный директор"),
-]
+ORGANIZATIONS = [OrgSpec(key, name, slug, int(executors), head_title)
+                 for name, key, slug, executors, head_title in _rows("staff")]
 ORG_SPECS = {spec.key: spec for spec in ORGANIZATIONS}
 INCOMPLETE_ORGS = ("adm_tum_gp", "uk")  # left incomplete on purpose: the registry-health page shows them
 STALE_ORGS = ("adm_sig",)  # data confirmed too long ago
@@ -297,7 +237,6 @@ class NameMaker:
 # The categories (with a few codes of the federal thematic classifier, ТОТКО, to show the mapping) and
 # their routing are files of the registry's own import (registry/transfer); the demo's texts of messages
 # by category and of answers by group of categories are files beside them.
-DATA = Path(__file__).resolve().parent / "data"
 REGISTRY_FILES = ("classifier", "categories", "routing")
 
 
@@ -372,12 +311,6 @@ def _phone(rng: random.Random) -> str:
     return f"+7 (8{rng.randint(10, 99)}) {rng.randint(200, 799)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}"
 
 
-def _place(territory_key: str | None) -> str:
-    # Regional bodies sit in the regional centre.
-    key = "sev" if territory_key in {None, "region"} else territory_key
-    return next(spec.place for spec in TERRITORIES if spec.key == key)
-
-
 # The region's outline (lon, lat), invented like the rest; the map of the portal opens on its centre.
 REGION_OUTLINE = [(42.3, 62.0), (43.4, 61.3), (46.4, 61.2), (48.4, 62.1), (48.4, 63.6), (46.8, 64.7),
                   (43.6, 64.7), (42.3, 63.6)]
@@ -435,47 +368,32 @@ def _boundaries() -> dict[str, dict[str, Any]]:
     return outlines
 
 
+def _import(kind: str) -> None:
+    """Load a file of ``otklik/demo/data`` with the registry's own importer."""
+    name = f"{kind}.csv"
+    result = registry_import(kind=kind, data=(DATA / name).read_bytes(), filename=name)
+    if not result.written:
+        raise DemoError(f"{name}: " + "; ".join(f"{e.row}: {e.column}: {e.message}" for e in result.errors[:3]))
+
+
 def _build_territories() -> dict[str, Territory]:
-    made: dict[str, Territory] = {}
+    _import("territories")
     outlines = _boundaries()
-    for spec in TERRITORIES:
-        made[spec.key] = Territory.objects.create(
-            name=spec.name, kind=spec.kind, parent=made[spec.parent] if spec.parent else None,
-            centre_lat=spec.lat, centre_lon=spec.lon, boundary=outlines[spec.key],
-        )
+    made = {spec.key: Territory.objects.get(name=spec.name) for spec in TERRITORIES}
+    for key, territory in made.items():
+        territory.boundary = outlines[key]
+        Territory.objects.filter(pk=territory.pk).update(boundary=territory.boundary)
     return made
 
 
-def _build_organizations(
-    rng: random.Random, names: NameMaker, territories: dict[str, Territory], now: dt.datetime
-) -> dict[str, Organization]:
-    made: dict[str, Organization] = {}
-    for spec in ORGANIZATIONS:
-        org = Organization(
-            name=spec.name, short_name=spec.short, kind=spec.kind, parent=made[spec.parent] if spec.parent else None,
-            territory=territories[spec.territory] if spec.territory else None,
-            address=f"{_place(spec.territory)}, {rng.choice(STREETS)}, д. {rng.randint(1, 60)}",
-            phone=_phone(rng), email=f"priem-{spec.slug}@{EMAIL_DOMAIN}",
-            portal_id=str(rng.randint(100000, 999999)), sstu_department_guid=sstu_guid(spec.key),
-        )
-        registry_save(actor=None, instance=org)
-        made[spec.key] = org
-        responsible = names.person()
-        registry_save(actor=None, instance=Official(
-            organization=org, kind=Official.Kind.RESPONSIBLE, full_name=responsible.full,
-            position=f"Заместитель руководителя ({spec.head_title.lower()})" if spec.kind == OK.OTHER
-            else "Первый заместитель руководителя", phone=_phone(rng), email=f"zam-{spec.slug}@{EMAIL_DOMAIN}",
-        ))
-        if spec.stand_in:
-            stand_in = names.person()
-            registry_save(actor=None, instance=Official(
-                organization=org, kind=Official.Kind.STAND_IN, full_name=stand_in.full,
-                position="Заместитель руководителя", phone=_phone(rng), email=f"zam2-{spec.slug}@{EMAIL_DOMAIN}",
-            ))
+def _build_organizations(rng: random.Random, now: dt.datetime) -> dict[str, Organization]:
+    _import("organizations")
+    made = {spec.key: Organization.objects.get(name=spec.name) for spec in ORGANIZATIONS}
+    for key, org in made.items():
         # Most organisations confirmed their data recently; the registry-health page shows the rest.
-        if spec.key in INCOMPLETE_ORGS:
+        if key in INCOMPLETE_ORGS:
             confirmed = None
-        elif spec.key in STALE_ORGS:
+        elif key in STALE_ORGS:
             confirmed = now - dt.timedelta(days=150 + rng.randint(0, 30))
         else:
             confirmed = now - dt.timedelta(days=rng.randint(2, 80), hours=rng.randint(0, 8))
@@ -500,13 +418,13 @@ def _build_registry_duties(
     """The rest of the persons each organisation names to the registry (seed 002 §4, seed 000 §1.1):
     the stand-in of the executors, the authorised person (an account holding the role where there is
     one) and their stand-in, and the persons authorised for the SSTU.RF section. An organisation
-    without a stand-in of the responsible official names no stand-ins at all. Built after the people,
-    from the names' own random stream, so the rest of the demo comes out as before."""
+    without a stand-in of the responsible official (organizations.csv) names no stand-ins at all."""
     rng = names.rng
     for spec in ORGANIZATIONS:
         org = organizations[spec.key]
+        has_stand_in = org.officials.filter(kind=Official.Kind.STAND_IN).exists()
         for kind, position in DUTY_POSITIONS.items():
-            if kind in (Official.Kind.EXECUTOR_STAND_IN, Official.Kind.AUTHORISED_STAND_IN) and not spec.stand_in:
+            if kind in (Official.Kind.EXECUTOR_STAND_IN, Official.Kind.AUTHORISED_STAND_IN) and not has_stand_in:
                 continue
             holders = staff.get((spec.key, Role.AUTHORISED), []) if kind == Official.Kind.AUTHORISED else []
             if holders:
@@ -588,10 +506,7 @@ def _build_people(
 
 def _build_categories() -> tuple[dict[str, Category], list[Category]]:
     for kind in REGISTRY_FILES:
-        name = f"{kind}.csv"
-        result = registry_import(kind=kind, data=(DATA / name).read_bytes(), filename=name)
-        if not result.written:
-            raise DemoError(f"{name}: " + "; ".join(f"{e.row}: {e.column}: {e.message}" for e in result.errors[:3]))
+        _import(kind)
     made = {category.code: category for category in Category.objects.select_related("parent")}
     return made, [category for category in made.values() if not category.children.exists()]
 
@@ -798,7 +713,7 @@ def build_demo(
     _build_calendar_and_topics(today)
 
     territories = _build_territories()
-    organizations = _build_organizations(rng, names, territories, now)
+    organizations = _build_organizations(rng, now)
     staff, absences, citizen = _build_people(rng, names, organizations, today)
     _build_registry_duties(names, organizations, staff)
     categories, leaves = _build_categories()
