@@ -112,37 +112,16 @@ STREETS = [
 
 @dataclass(frozen=True)
 class OrgSpec:
-    """An organisation of the registry file ``organizations.csv`` and the demo's staff of it."""
+    """An organisation of the registry file ``organizations.csv`` and the demo's key of it."""
 
     key: str
     name: str
-    slug: str  # prefix of the logins of its people
-    executors: int = 1
-    head_title: str = "Руководитель"
+    slug: str  # how the logins (people.csv) and the addresses of its people start
 
 
-ORGANIZATIONS = [OrgSpec(key, name, slug, int(executors), head_title)
-                 for name, key, slug, executors, head_title in _rows("staff")]
-ORG_SPECS = {spec.key: spec for spec in ORGANIZATIONS}
+ORGANIZATIONS = [OrgSpec(key, name, slug) for name, key, slug in _rows("organization_keys")]
 INCOMPLETE_ORGS = ("adm_tum_gp", "uk")  # left incomplete on purpose: the registry-health page shows them
 STALE_ORGS = ("adm_sig",)  # data confirmed too long ago
-
-# Fixed logins of the main organisation and of the region-wide roles; everyone else is <slug>-<role>N.
-FIXED_LOGINS: dict[tuple[str, str], list[str]] = {
-    ("adm_sev", Role.HEAD): ["head"],
-    ("adm_sev", Role.COORDINATOR): ["coordinator"],
-    ("adm_sev", Role.EXECUTOR): ["executor", "executor2", "executor3"],
-    ("adm_sev", Role.AUTHORISED): ["authorised"],
-    ("cur", Role.MODERATOR): ["moderator", "moderator2"],
-    ("kom", Role.REGIONAL_COORDINATOR): ["regional"],
-    ("kom", Role.ADMIN): ["admin"],
-    ("kom", Role.PRIVACY_OFFICER): ["privacy"],
-}
-EXTRA_ROLES: list[tuple[str, str, int]] = [  # (organisation, role, how many) beyond head, coordinator, executors
-    ("adm_sev", Role.AUTHORISED, 1), ("cur", Role.MODERATOR, 2), ("kom", Role.REGIONAL_COORDINATOR, 1),
-    ("kom", Role.ADMIN, 1), ("adm_krem", Role.AUTHORISED, 1), ("minkult", Role.AUTHORISED, 1),
-    ("kom", Role.PRIVACY_OFFICER, 1),
-]
 
 # The logins printed by --print-logins, one per role, in this order.
 FEATURED_LOGINS: list[tuple[str, str]] = [
@@ -177,23 +156,6 @@ SURNAMES = ["Смирнов", "Кузнецов", "Попов", "Василье�
             "Степанов", "Яковлев", "Сорокин", "Сергеев", "Романов", "Захаров", "Борисов", "Королёв", "Герасимов",
             "Пономарёв", "Григорьев", "Лазарев", "Медведев", "Ершов", "Никитин", "Соболев", "Рябов", "Поляков",
             "Цветков", "Данилов", "Жуков", "Фролов", "Журавлёв", "Николаев"]
-
-SHORT_ROLE: dict[str, str] = {
-    Role.HEAD: "head", Role.COORDINATOR: "coord", Role.EXECUTOR: "exec", Role.AUTHORISED: "auth",
-    Role.MODERATOR: "moder", Role.REGIONAL_COORDINATOR: "regional", Role.ADMIN: "admin",
-    Role.PRIVACY_OFFICER: "privacy",
-}
-STAFF_POSITIONS = {
-    Role.HEAD: "{head_title}",
-    Role.COORDINATOR: "Начальник отдела по работе с обращениями граждан",
-    Role.EXECUTOR: "Главный специалист",
-    Role.AUTHORISED: "Консультант по общественным проектам",
-    Role.MODERATOR: "Специалист-модератор",
-    Role.REGIONAL_COORDINATOR: "Заместитель председателя комитета",
-    Role.ADMIN: "Администратор платформы",
-    Role.PRIVACY_OFFICER: "Ответственный за организацию обработки персональных данных",
-}
-
 
 @dataclass(frozen=True)
 class Person:
@@ -439,49 +401,25 @@ def _build_registry_duties(
 
 
 def _build_people(
-    rng: random.Random, names: NameMaker, organizations: dict[str, Organization], today: dt.date
+    names: NameMaker, organizations: dict[str, Organization], today: dt.date
 ) -> tuple[dict[tuple[str, str], list[User]], list[Absence], User]:
+    """The staff and their roles are a file of the registry's import (people.csv); the citizen's account
+    is not registry data and is made here, as the absences and stand-ins are."""
+    _import("people")
     # One hash for everybody: hashing is deliberately slow, and every demo account shares the password.
     password = make_password(DEMO_PASSWORD)
-    wanted: list[tuple[str, str, str]] = []  # (organisation key, role, login)
-    extra = {(org, role): count for org, role, count in EXTRA_ROLES}
-    for spec in ORGANIZATIONS:
-        counts: dict[str, int] = {Role.HEAD: 1, Role.COORDINATOR: 1, Role.EXECUTOR: spec.executors}
-        for (org_key, role), count in extra.items():
-            if org_key == spec.key:
-                counts[role] = count
-        for role, count in counts.items():
-            fixed = FIXED_LOGINS.get((spec.key, role), [])
-            for number in range(count):
-                # Executors are numbered (there are often several); a single head or coordinator is not.
-                suffix = str(number + 1) if count > 1 or role == Role.EXECUTOR else ""
-                login = fixed[number] if number < len(fixed) else f"{spec.slug}-{SHORT_ROLE[role]}{suffix}"
-                wanted.append((spec.key, role, login))
-
-    users: list[User] = []
-    for org_key, role, login in wanted:
-        person = names.person()
-        position = STAFF_POSITIONS[Role(role)].format(head_title=ORG_SPECS[org_key].head_title)
-        users.append(User(
-            username=login, password=password, first_name=person.first, last_name=person.last,
-            patronymic=person.patronymic, email=_email(login), position=position, phone=_phone(rng),
-            is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
-        ))
-    citizen_person = names.person()
-    users.append(User(username=CITIZEN_LOGIN, password=password, first_name=citizen_person.first,
-                      last_name=citizen_person.last, patronymic=citizen_person.patronymic,
-                      email=_email(CITIZEN_LOGIN)))
-    created = {user.username: user for user in User.objects.bulk_create(users)}
-    if any(user.pk is None for user in created.values()):  # backends without RETURNING on bulk insert
-        created = {user.username: user for user in User.objects.filter(username__in=list(created))}
-
+    User.objects.filter(memberships__isnull=False).update(password=password)
+    User.objects.filter(memberships__role=Role.ADMIN).update(is_staff=True, is_superuser=True)
+    person = names.person()
+    User.objects.create(username=CITIZEN_LOGIN, password=password, first_name=person.first, last_name=person.last,
+                        patronymic=person.patronymic, email=_email(CITIZEN_LOGIN))
+    created = {user.username: user for user in User.objects.all()}
+    by_id = {user.pk: user for user in created.values()}
+    key_of = {org.pk: key for key, org in organizations.items()}
     staff: dict[tuple[str, str], list[User]] = {}
-    memberships = []
-    for org_key, role, login in wanted:
-        user = created[login]
-        staff.setdefault((org_key, role), []).append(user)
-        memberships.append(Membership(user=user, organization=organizations[org_key], role=role))
-    Membership.objects.bulk_create(memberships)
+    for user_id, org_id, role in Membership.objects.order_by("user__username").values_list(
+            "user_id", "organization_id", "role"):
+        staff.setdefault((key_of[org_id], role), []).append(by_id[user_id])
 
     def one(login: str) -> User:
         return created[login]
@@ -714,7 +652,7 @@ def build_demo(
 
     territories = _build_territories()
     organizations = _build_organizations(rng, now)
-    staff, absences, citizen = _build_people(rng, names, organizations, today)
+    staff, absences, citizen = _build_people(names, organizations, today)
     _build_registry_duties(names, organizations, staff)
     categories, leaves = _build_categories()
     _build_answer_templates(categories)
