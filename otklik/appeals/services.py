@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,7 +32,7 @@ from otklik.appeals.selectors import PERSONAL_DATA_ROLES
 from otklik.appeals.signals import send_after_commit
 from otklik.core.calendar import WorkingCalendar
 from otklik.registry.models import Category, Organization, RegionSettings, Territory
-from otklik.registry.selectors import region_calendar, region_settings, route_organization
+from otklik.registry.selectors import region_cached, region_settings, route_organization
 
 REJECT_REASONS: dict[str, Any] = {
     "spam": gettext_lazy("spam or advertising"),
@@ -166,8 +165,8 @@ def _perform(
                 status=409,
             )
         actor = _authorize(appeal, row, user=user, system=system, token=token, now=now)
-        region = region_settings()
-        ctx = Context(appeal=appeal, actor=actor, now=now, region=region, cal=region_calendar(region))
+        region, cal = region_cached()
+        ctx = Context(appeal=appeal, actor=actor, now=now, region=region, cal=cal)
         from_state = appeal.state
         if body is not None:
             body(ctx)
@@ -211,20 +210,29 @@ def _require_text(value: str, field_name: str, message: str) -> str:
 
 
 def _next_number(year: int) -> str:
-    updated = NumberSequence.objects.filter(year=year).update(last=F("last") + 1)
-    if not updated:
+    # One statement takes the next number (UPDATE … RETURNING: SQLite 3.35+ and PostgreSQL); the row of
+    # a new year is made once.
+    table = connection.ops.quote_name(NumberSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE year = %s RETURNING last", [year])
+        row = cursor.fetchone()
+    if row is None:
         try:
             with transaction.atomic():
                 NumberSequence.objects.create(year=year, last=1)
+            return f"{year}-{1:06d}"
         except IntegrityError:
-            NumberSequence.objects.filter(year=year).update(last=F("last") + 1)
-    last = NumberSequence.objects.get(year=year).last
-    return f"{year}-{last:06d}"
+            return _next_number(year)
+    return f"{year}-{row[0]:06d}"
 
 
 def _existing_for_key(intake_key: str, intake_client: str) -> Appeal | None:
-    existing = Appeal.objects.filter(intake_key=intake_key).first()
-    if existing is not None and existing.intake_client != intake_client:
+    # A narrow probe first: almost every key is new, and the whole row is read only for a repeat.
+    probe = list(Appeal.objects.filter(intake_key=intake_key).values_list("pk", "intake_client")[:1])
+    if not probe:
+        return None
+    existing = Appeal.objects.get(pk=probe[0][0])
+    if existing.intake_client != intake_client:
         raise _fail("idempotency_conflict", _("This idempotency key was already used by another client: send a new "
                                               "key."), field="idempotency_key", status=409)
     return existing
@@ -279,8 +287,7 @@ def appeal_submit(
         existing = _existing_for_key(intake_key, intake_client)
         if existing is not None:
             return _complete(existing, now)
-    region = region_settings()
-    cal = region_calendar(region)
+    region, cal = region_cached()
     try:
         with transaction.atomic():
             appeal = Appeal(

@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
+from otklik.core import versions
 from otklik.core.models import ConfigurationChange, Version
 
 
 def version_bump(name: str) -> None:
-    """Called on commit of a write that changes what ``name`` caches."""
+    """Called in the transaction of a write that changes what ``name`` caches (core/versions.py):
+    readers see the new version exactly when they see the new data."""
+    versions.forget_read(name)
     now = timezone.now()
-    if Version.objects.filter(name=name).update(value=F("value") + 1, changed_at=now):
+    value = secrets.randbits(62) + 1
+    if Version.objects.filter(name=name).update(value=value, changed_at=now):
         return
     try:
         with transaction.atomic():
-            Version.objects.create(name=name, value=1)
+            Version.objects.create(name=name, value=value, changed_at=now)
     except IntegrityError:
-        Version.objects.filter(name=name).update(value=F("value") + 1, changed_at=now)
+        Version.objects.filter(name=name).update(value=value, changed_at=now)
 
 
 def configuration_change_record(*, model: str, object_id: str, object_repr: str, action: str,

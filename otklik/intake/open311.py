@@ -12,8 +12,10 @@ import datetime as dt
 import hashlib
 import json
 import re
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
@@ -21,6 +23,7 @@ from xml.etree import ElementTree as ET
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -32,13 +35,12 @@ from django.views.decorators.csrf import csrf_exempt
 from otklik.appeals.lifecycle import OPEN_STATES, Action, State
 from otklik.appeals.models import Appeal, AppealEvent
 from otklik.appeals.services import AppealError
-from otklik.core import versions
 from otklik.intake import selectors
 from otklik.intake.models import Attachment, ServiceAttribute, Submission
 from otklik.intake.redact import PublicTexts, public_texts
 from otklik.intake.services import api_key_find, intake_submit, new_token
 from otklik.registry.models import Category, RegionSettings
-from otklik.registry.selectors import region_settings
+from otklik.registry.selectors import REGISTRY_VERSION, region_cached, registry_snapshot
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-23T00:00:00Z"
@@ -47,11 +49,9 @@ MAX_RESULTS = 1000
 MAX_EMAIL = 254
 # The spec leaves paging to the server; 100 rows answer most clients and keep a page small.
 DEFAULT_PAGE_SIZE = 100
-SERVICES_VERSION = "open311.services"
-# A process keeps the rendered services list until the version changes or this many seconds pass
-# (bulk writes that bypass the version, e.g. a raw import, are then seen within a minute).
-SERVICES_CACHE_SECONDS = 60
-_services_cache: dict[str, tuple[int, float, bytes, str]] = {}
+# The services list and the categories a POST resolves are kept by the process while the registry's
+# version stands (registry/signals.py bumps it with every change of categories, attributes and terms).
+SERVICES_VERSION = REGISTRY_VERSION
 MAX_RANGE = dt.timedelta(days=90)
 CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 # The XML element of one item of each list (the Spark convention maps lists to JSON arrays).
@@ -204,29 +204,42 @@ def _service(category: Category, with_metadata: set[int], region: RegionSettings
     }
 
 
-def _services_body(fmt: str) -> bytes:
+def _services_body(fmt: str) -> tuple[bytes, str]:
     with_children = set(Category.objects.filter(is_active=True, parent__isnull=False).values_list("parent_id",
                                                                                                    flat=True))
     with_metadata = set(ServiceAttribute.objects.filter(variable=True).values_list("category_id", flat=True))
-    region = region_settings()
+    region, _cal = region_cached()
     rows = [_service(c, with_metadata, region) for c in _services().order_by("parent__name", "name")
             if c.pk not in with_children]
-    return render(fmt, "services", rows).content
+    body = render(fmt, "services", rows).content
+    return body, f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+
+@dataclass(frozen=True)
+class _Service:
+    """What a POST needs of a category, read once per registry version."""
+
+    category: Category
+    is_group: bool
+    attributes: tuple[ServiceAttribute, ...]  # the variable ones, in their order
+
+
+def _services_by_code() -> dict[str, _Service]:
+    groups = set(Category.objects.filter(is_active=True, parent__isnull=False).values_list("parent_id", flat=True))
+    attributes: dict[int, list[ServiceAttribute]] = {}
+    for attribute in ServiceAttribute.objects.filter(variable=True).order_by("order", "code"):
+        attributes.setdefault(attribute.category_id, []).append(attribute)
+    return {c.code: _Service(c, c.pk in groups, tuple(attributes.get(c.pk, ()))) for c in _services()}
 
 
 @endpoint(("GET",))
 def services(request: HttpRequest, fmt: str) -> HttpResponse:
     """The list changes only when categories, their attributes or the region's terms change: one read
-    of a version counter answers a repeat (304 with ETag) or serves the list this process rendered."""
-    version, changed_at = versions.current(SERVICES_VERSION)
-    key = f"{fmt}:{translation.get_language()}:{settings.OPEN311_SERVICE_TYPE}"
-    cached = _services_cache.get(key)
-    if cached is None or cached[0] != version or time.monotonic() - cached[1] > SERVICES_CACHE_SECONDS:
-        body = _services_body(fmt)
-        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-        cached = (version, time.monotonic(), body, etag)
-        _services_cache[key] = cached
-    _version, _at, body, etag = cached
+    of the registry's version answers a repeat (304 with ETag) or serves the list this process rendered."""
+    snapshot = registry_snapshot()
+    key = f"open311.services:{fmt}:{translation.get_language()}:{settings.OPEN311_SERVICE_TYPE}"
+    body, etag = snapshot.get(key, lambda: _services_body(fmt))
+    changed_at = snapshot.changed_at
     if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
         response = HttpResponse(status=304)
     else:
@@ -275,7 +288,7 @@ def _float(request: HttpRequest, name: str, low: float, high: float) -> float | 
     return value
 
 
-def _parse_attributes(request: HttpRequest, category: Category) -> tuple[dict[str, Any], list[str]]:
+def _parse_attributes(request: HttpRequest, service: _Service) -> tuple[dict[str, Any], list[str]]:
     given: dict[str, Any] = {}
     for key in request.POST:
         match = ATTRIBUTE_RE.match(key)
@@ -285,7 +298,7 @@ def _parse_attributes(request: HttpRequest, category: Category) -> tuple[dict[st
                 given[match.group(1)] = values if match.group(2) else values[-1]
     errors: list[str] = []
     result: dict[str, Any] = {}
-    for attribute in _attributes_of(category).filter(variable=True):
+    for attribute in service.attributes:
         value = given.get(attribute.code)
         if value in (None, "", []):
             if attribute.required:
@@ -322,11 +335,12 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     code = _param(request, "service_code")
     if not code:
         raise Open311Error(400, _("service_code was not provided."))
-    category = _services().filter(code=code).first()
-    if category is None:
+    service = registry_snapshot().get("open311.services_by_code", _services_by_code).get(code)
+    if service is None:
         raise Open311Error(404, _("service_code «%(code)s» was not found.") % {"code": code})
+    category = service.category
     errors: list[str] = []
-    if category.children.filter(is_active=True).exists():
+    if service.is_group:
         errors.append(_("service_code «%(code)s» is a group: choose one of its services.") % {"code": code})
     try:
         lat, lon = _float(request, "lat", -90, 90), _float(request, "long", -180, 180)
@@ -358,7 +372,7 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
             URLValidator(schemes=["http", "https"])(media_url)
         except ValidationError:
             errors.append(_("media_url is not a valid http(s) URL."))
-    attributes, attribute_errors = _parse_attributes(request, category)
+    attributes, attribute_errors = _parse_attributes(request, service)
     errors.extend(attribute_errors)
     if errors:
         raise Open311Error(400, *errors)
@@ -380,7 +394,7 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         )
     except AppealError as exc:
         raise Open311Error(409 if exc.status == 409 else 400, exc.message) from None
-    submission = Submission.objects.get(appeal=appeal)
+    submission = appeal.submission  # set by intake_submit (or read, for a repeat with the same key)
     row: dict[str, Any] = (
         {"token": submission.token} if settings.OPEN311_SERVICE_TYPE == "batch"
         else {"service_request_id": appeal.number}
@@ -501,7 +515,8 @@ def _base_requests() -> QuerySet[Appeal]:
             .select_related("category", "organization", "submission").only(*REQUEST_COLUMNS))
 
 
-def _get_requests(request: HttpRequest, fmt: str) -> HttpResponse:
+def _get_requests(request: HttpRequest, fmt: str) -> tuple[HttpResponse, bool]:
+    """The page, and whether it is final (every text had its full masking pass: it may be kept)."""
     ids = [i.strip() for i in _param(request, "service_request_id").split(",") if i.strip()]
     qs = _base_requests()
     if ids:
@@ -537,7 +552,7 @@ def _get_requests(request: HttpRequest, fmt: str) -> HttpResponse:
         links.append(f'<{_page_url(request, page - 1, page_size)}>; rel="prev"')
     if links:
         response["Link"] = ", ".join(links)
-    return response
+    return response, not texts.late
 
 
 def _page_url(request: HttpRequest, page: int, page_size: int) -> str:
@@ -560,7 +575,45 @@ def _int_param(request: HttpRequest, name: str, default: int, low: int, high: in
 def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
         return _post_request(request, fmt)
-    return _get_requests(request, fmt)
+    return _cached_requests(request, fmt)
+
+
+# A public page of requests changes only with an appeal's event or a change of the registry (a category
+# made private, an organisation renamed): a process answers a repeat of the same query from what it
+# rendered while both stand, and for at most LIST_CACHE_SECONDS (the default period moves with the clock;
+# a write committed out of order of its event's id is seen within that time too).
+LIST_CACHE_SECONDS = 10
+LIST_CACHE_SIZE = 256
+_list_cache_lock = threading.Lock()
+PageCache = dict[tuple[str, ...], tuple[int, float, HttpResponse]]
+
+
+def _last_event_id() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(AppealEvent._meta.db_table)}")
+        row = cursor.fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def _cached_requests(request: HttpRequest, fmt: str) -> HttpResponse:
+    key = (fmt, translation.get_language() or "", request.get_host(), request.META.get("QUERY_STRING", ""))
+    # The pages live in the registry's snapshot: a change of the registry drops them all.
+    pages: PageCache = registry_snapshot().get("open311.requests_pages", dict)
+    version = _last_event_id()
+    hit = pages.get(key)
+    if hit is not None and hit[0] == version and time.monotonic() - hit[1] < LIST_CACHE_SECONDS:
+        cached = hit[2]
+        response = HttpResponse(cached.content, content_type=cached["Content-Type"])
+        if cached.has_header("Link"):
+            response["Link"] = cached["Link"]
+        return response
+    response, complete = _get_requests(request, fmt)
+    if complete and response.status_code == 200:
+        with _list_cache_lock:
+            if len(pages) >= LIST_CACHE_SIZE:
+                pages.pop(next(iter(pages)))  # the oldest entry
+            pages[key] = (version, time.monotonic(), response)
+    return response
 
 
 REQUEST_FIELDS = ("service_request_id", "status", "status_notes", "service_name", "service_code", "description",

@@ -14,6 +14,7 @@ from otklik.appeals.models import Appeal
 from otklik.intake import geo
 from otklik.intake.models import Attachment
 from otklik.registry.models import Category, Organization, RoutingRule, Territory
+from otklik.registry.selectors import registry_snapshot
 
 # Before moderation a message may be spam or abuse; rejected ones stay hidden for the same reason.
 NOT_PUBLIC_STATES = (State.RECEIVED, State.MODERATION, State.REJECTED)
@@ -89,13 +90,30 @@ def nearby_open(*, category_id: int, lat: float, lon: float, radius_m: int, limi
     return found[:limit]
 
 
+def _outlined_territories() -> list[tuple[tuple[int, float], Territory]]:
+    """Territories with a boundary, each with its rank: the depth in the tree, then the smaller outline."""
+    parents = dict(Territory.objects.values_list("pk", "parent_id"))
+
+    def depth(pk: int) -> int:
+        seen: set[int] = set()
+        node: int | None = pk
+        while node is not None and node not in seen:
+            seen.add(node)
+            node = parents.get(node)
+        return len(seen)
+
+    return [((depth(t.pk), -geo.extent(t.boundary)), t) for t in Territory.objects.exclude(boundary=None)]
+
+
 def territory_at(lat: float, lon: float) -> Territory | None:
     """The smallest territory whose boundary contains the point: the deepest in the tree, and of two
-    at the same depth (a city inside a district's outline) the one with the smaller outline."""
-    matches = [t for t in Territory.objects.exclude(boundary=None) if geo.contains(t.boundary, lat, lon)]
+    at the same depth (a city inside a district's outline) the one with the smaller outline. The
+    outlines are read once per registry version (registry/selectors.py)."""
+    outlined = registry_snapshot().get("intake.outlined_territories", _outlined_territories)
+    matches = [(rank, t) for rank, t in outlined if geo.contains(t.boundary, lat, lon)]
     if not matches:
         return None
-    return max(matches, key=lambda t: (len(t.ancestors_and_self()), -geo.extent(t.boundary)))
+    return max(matches, key=lambda match: match[0])[1]
 
 
 def point_in_region(lat: float, lon: float) -> bool:

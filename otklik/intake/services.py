@@ -126,6 +126,11 @@ def attachments_purge_abandoned(*, older_than: dt.timedelta = dt.timedelta(hours
     return purged
 
 
+# A key's «last used» is kept to the minute: a write of the key's row on every request of a busy
+# integrator would cost more than the request's own writes.
+KEY_USE_PRECISION = dt.timedelta(minutes=1)
+
+
 def intake_submit(
     *,
     source: str,
@@ -178,7 +183,7 @@ def intake_submit(
             Attachment.objects.filter(draft_key=draft_key, appeal=None).update(appeal=appeal)
         if media_url:
             Attachment.objects.create(appeal=appeal, kind=Attachment.Kind.LINK, url=media_url)
-        if api_key is not None:
+        if api_key is not None and (api_key.last_used_at is None or now - api_key.last_used_at >= KEY_USE_PRECISION):
             ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
     return appeal
 
@@ -210,7 +215,9 @@ def api_key_create(*, name: str, organization: Organization | None = None) -> tu
 def api_key_find(raw: str) -> ApiKey | None:
     if not raw:
         return None
-    return ApiKey.objects.filter(key_hash=ApiKey.hash(raw), is_active=True).first()
+    # The hash is unique: no ordering, at most one row.
+    found = list(ApiKey.objects.filter(key_hash=ApiKey.hash(raw), is_active=True).order_by()[:1])
+    return found[0] if found else None
 
 
 def new_token() -> str:

@@ -1,23 +1,18 @@
-"""What Open311 caches follows the registry: a change of a category, its attributes or the region's
-terms bumps the services list's version once the change commits."""
+"""What Open311 caches follows the registry (registry/signals.py bumps its version for categories and
+the region's terms); a service's attributes are the intake's own rows and bump the same version."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from otklik.core.services import version_bump
 from otklik.intake.models import ServiceAttribute
-from otklik.registry.models import Category, RegionSettings
+from otklik.registry.selectors import REGISTRY_VERSION
 
 
-@receiver([post_save, post_delete], sender=Category)
 @receiver([post_save, post_delete], sender=ServiceAttribute)
-@receiver([post_save, post_delete], sender=RegionSettings)
-def services_changed(sender: type, **kwargs: Any) -> None:
-    from otklik.intake.open311 import SERVICES_VERSION
-
-    transaction.on_commit(lambda: version_bump(SERVICES_VERSION))
+def service_attributes_changed(sender: type, **kwargs: Any) -> None:
+    version_bump(REGISTRY_VERSION)

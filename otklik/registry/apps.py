@@ -6,3 +6,6 @@ class RegistryConfig(AppConfig):
     name = "otklik.registry"
     label = "registry"
     verbose_name = _("Registry")
+
+    def ready(self) -> None:
+        from otklik.registry import signals  # noqa: F401  (connects the receivers)

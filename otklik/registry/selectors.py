@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from otklik.accounts.models import Role
+from otklik.core import versions
 from otklik.core.calendar import WorkingCalendar
 from otklik.registry.models import (
     DUTY_KINDS,
@@ -46,6 +47,27 @@ def map_view() -> dict[str, Any]:
         lat, lon, zoom = region.map_centre_lat, region.map_centre_lon, region.map_zoom or zoom
     return {"tiles": settings.PORTAL_MAP_TILE_URL, "attribution": settings.PORTAL_MAP_ATTRIBUTION,
             "lat": lat, "lon": lon, "zoom": zoom, "region": region.name}
+
+
+# What a process keeps from the registry between requests (categories, territories, the region's terms
+# and calendar) is valid while this version stands; registry/signals.py bumps it with every change.
+REGISTRY_VERSION = "registry"
+
+
+def registry_snapshot() -> versions.Snapshot:
+    return versions.snapshot(REGISTRY_VERSION)
+
+
+def region_cached() -> tuple[RegionSettings, WorkingCalendar]:
+    """The region's settings and working calendar as this process last read them, checked against the
+    registry's version (one query instead of two and the calendar's construction). Read-only: a write
+    goes through ``region_settings()``."""
+
+    def build() -> tuple[RegionSettings, WorkingCalendar]:
+        row = region_settings()
+        return row, region_calendar(row)
+
+    return registry_snapshot().get("region", build)
 
 
 def region_calendar(settings_row: RegionSettings | None = None) -> WorkingCalendar:

@@ -5,13 +5,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 def on_appeal_event(sender: Any, appeal_id: int, actions: list[str], **kwargs: Any) -> None:
-    from otklik.routing.tasks import answer_duplicates, fingerprint_appeal, route_automatically
+    from otklik.routing.tasks import answer_duplicates, fingerprint_appeal, intake_appeal, route_automatically
 
-    # Fingerprinted first, so that automatic routing and the card find the repeats of what came before.
-    if "submit" in actions:
+    # A message enters moderation when it is registered: the moment automatic routing may decide. It is
+    # fingerprinted first, so that routing and the card find the repeats of what came before; a platform
+    # message is submitted and registered at once, and one task does both (one enqueue per intake).
+    if {"submit", "register"} <= set(actions):
+        intake_appeal.enqueue(appeal_id)
+    elif "submit" in actions:
         fingerprint_appeal.enqueue(appeal_id)
-    # A message enters moderation when it is registered: the moment automatic routing may decide.
-    if "register" in actions:
+    elif "register" in actions:
         route_automatically.enqueue(appeal_id)
     # The applicants of messages merged into this one follow it: its published answer is theirs too.
     if "publish" in actions:

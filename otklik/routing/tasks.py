@@ -14,6 +14,12 @@ def route_automatically(appeal_id: int) -> None:
 
 
 @task()
+def intake_appeal(appeal_id: int) -> None:
+    services.appeal_fingerprint(appeal_id=appeal_id)
+    services.appeal_route_automatically(appeal_id=appeal_id)
+
+
+@task()
 def retrain() -> None:
     # Texts a lost fingerprint task missed are fingerprinted here too: similar-appeal search needs them.
     services.fingerprints_catch_up()
