@@ -2,11 +2,13 @@
 people in every role (with absences and stand-ins), categories, routing, topics and a few hundred
 appeals in every state of the lifecycle.
 
-Everything here is fictional: places, organisations, people and texts. Appeals are created only
-through ``appeals.services``: every appeal follows a script of actions whose moments (``now=``) are
-spread over the last ~60 days, all scripts are replayed together in time order, and the deadline
-sweeper runs twice a simulated day in between. So deadlines, breaches, postponements and the work of
-stand-ins come out the way the rules make them, not the way the demo would like them.
+Everything here is fictional: places, organisations, people and texts. The reference data are files
+in ``otklik/demo/data/`` loaded by the registry's own importer. Appeals are created only through
+``appeals.services``: each appeal's story comes from the one story generator (``otklik/demo/stories.py``)
+with this region's profile, ending in a state drawn from the demo's mix over the last ~60 days; the
+services sink plays all stories together in time order, the deadline sweeper running before every step.
+So deadlines, breaches, postponements and the work of stand-ins come out the way the rules make them,
+not the way the demo would like them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import random
 import uuid
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -247,22 +249,11 @@ TOPICS = ["Благоустройство общественных простр�
 
 @dataclass
 class Registry:
-    """What the reference-data builder made, handed to the appeal simulation."""
+    """What the reference-data builder made that the demo's profile of appeals needs."""
 
     territories: dict[str, Territory]
-    organizations: dict[str, Organization]
-    categories: dict[str, Category]
     leaves: list[Category]
-    staff: dict[tuple[str, str], list[User]]  # (organisation key, role) → people
-    absences: list[Absence]
     citizen: User
-    org_key: dict[int, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.org_key = {org.pk: key for key, org in self.organizations.items()}
-
-    def people(self, org: Organization, role: str) -> list[User]:
-        return self.staff.get((self.org_key[org.pk], role), [])
 
 
 def _email(username: str) -> str:
@@ -402,7 +393,7 @@ def _build_registry_duties(
 
 def _build_people(
     names: NameMaker, organizations: dict[str, Organization], today: dt.date
-) -> tuple[dict[tuple[str, str], list[User]], list[Absence], User]:
+) -> tuple[dict[tuple[str, str], list[User]], User]:
     """The staff and their roles are a file of the registry's import (people.csv); the citizen's account
     is not registry data and is made here, as the absences and stand-ins are."""
     _import("people")
@@ -439,7 +430,7 @@ def _build_people(
                 ends_on=today + 23 * day, stand_in=one("krem-head")),
     ]
     Absence.objects.bulk_create(absences)
-    return staff, absences, created[CITIZEN_LOGIN]
+    return staff, created[CITIZEN_LOGIN]
 
 
 def _build_categories() -> tuple[dict[str, Category], list[Category]]:
@@ -652,12 +643,11 @@ def build_demo(
 
     territories = _build_territories()
     organizations = _build_organizations(rng, now)
-    staff, absences, citizen = _build_people(names, organizations, today)
+    staff, citizen = _build_people(names, organizations, today)
     _build_registry_duties(names, organizations, staff)
     categories, leaves = _build_categories()
     _build_answer_templates(categories)
-    registry = Registry(territories=territories, organizations=organizations, categories=categories, leaves=leaves,
-                        staff=staff, absences=absences, citizen=citizen)
+    registry = Registry(territories=territories, leaves=leaves, citizen=citizen)
 
     _build_appeals(registry, appeals, random.Random(rng.random()), now)
     build_participation(staff=staff, citizen=citizen, territories=territories, now=now)
