@@ -26,6 +26,7 @@ from otklik.appeals.services import AppealError, appeal_comment, appeal_submit
 from otklik.intake.models import ApiKey, Attachment, ConsentText, Follower, PublicText, Submission
 from otklik.intake.uploads import UploadRefused, check_upload
 from otklik.registry.models import Category, Organization, Territory
+from otklik.registry.selectors import registry_snapshot
 
 DEFAULT_CONSENT_VERSION = "1"
 
@@ -185,6 +186,7 @@ def intake_submit(
             Attachment.objects.create(appeal=appeal, kind=Attachment.Kind.LINK, url=media_url)
         if api_key is not None and (api_key.last_used_at is None or now - api_key.last_used_at >= KEY_USE_PRECISION):
             ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+            api_key.last_used_at = now  # the kept key knows it too, until the snapshot is rebuilt
     return appeal
 
 
@@ -215,9 +217,13 @@ def api_key_create(*, name: str, organization: Organization | None = None) -> tu
 def api_key_find(raw: str) -> ApiKey | None:
     if not raw:
         return None
-    # The hash is unique: no ordering, at most one row.
-    found = list(ApiKey.objects.filter(key_hash=ApiKey.hash(raw), is_active=True).order_by()[:1])
-    return found[0] if found else None
+    # The active keys are few (one per integrator) and kept with the registry's snapshot: a save of a
+    # key (revoked, regenerated, new) bumps its version (intake/signals.py), so a revoked key stops at once,
+    # and a guessed key costs no query.
+    def active() -> dict[str, ApiKey]:
+        return {key.key_hash: key for key in ApiKey.objects.filter(is_active=True)}
+
+    return registry_snapshot().get("intake.active_api_keys", active).get(ApiKey.hash(raw))
 
 
 def new_token() -> str:

@@ -73,3 +73,58 @@ def test_an_e_mail_longer_than_its_column_is_a_clear_400_not_a_server_error(clie
                                                       "lat": "55.7", "long": "37.6", "email": email})
     assert response.status_code == 400
     assert response.json()[0]["description"] == "email — неправильный адрес электронной почты."
+
+
+def test_a_repeated_page_is_served_from_the_process_until_an_event_is_written(client, citizens):
+    for i in range(3):
+        submit_public(citizens, f"Яма {i}", lat=55.7 + i / 10000)
+    first = client.get(f"{BASE}/requests.json")
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(f"{BASE}/requests.json")
+    assert again.content == first.content
+    assert len(queries) == 2  # the registry's version and the last event's id
+    submit_public(citizens, "Яма у моста", lat=55.71)
+    fresh = client.get(f"{BASE}/requests.json").json()
+    assert len(fresh) == 4 and any(r["description"] == "Яма у моста" for r in fresh)
+
+
+def test_a_category_made_private_leaves_the_cached_page_at_once(client, citizens):
+    submit_public(citizens, "Яма у школы", lat=55.7)
+    assert len(client.get(f"{BASE}/requests.json").json()) == 1
+    citizens.potholes.is_public = False
+    citizens.potholes.save()
+    assert client.get(f"{BASE}/requests.json").json() == []
+
+
+def test_open311_posts_read_the_registry_once_and_write_one_appeal(client, citizens):
+    from otklik.intake.services import api_key_create
+
+    raw = api_key_create(name="Приложение")[1]
+    form = {"api_key": raw, "service_code": citizens.heating.code, "lat": "55.7", "long": "37.6",
+            "description": "Холодно в квартире"}
+    assert client.post(f"{BASE}/requests.json", form).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(f"{BASE}/requests.json", form).status_code == 200
+    sql = [q["sql"] for q in queries]
+    assert sum("core_version" in q for q in sql) == 1
+    assert not any("registry_regionsettings" in q or "registry_calendaroverride" in q or "registry_territory" in q
+                   or "registry_category" in q for q in sql)
+    assert sum(q.startswith("INSERT INTO \"appeals_appeal\"") for q in sql) == 1
+
+
+def test_a_revoked_or_regenerated_key_stops_at_once_though_keys_are_kept_by_the_process(client, citizens):
+    from otklik.intake.models import ApiKey
+    from otklik.intake.services import api_key_create, api_key_regenerate
+
+    key, raw = api_key_create(name="Приложение")
+    form = {"api_key": raw, "service_code": citizens.heating.code, "lat": "55.7", "long": "37.6",
+            "description": "Холодно в квартире"}
+    assert client.post(f"{BASE}/requests.json", form).status_code == 200
+    new_raw = api_key_regenerate(key=key)
+    assert client.post(f"{BASE}/requests.json", form).status_code == 403
+    assert client.post(f"{BASE}/requests.json", {**form, "api_key": new_raw}).status_code == 200
+    key = ApiKey.objects.get(pk=key.pk)
+    key.is_active = False
+    key.save()
+    assert client.post(f"{BASE}/requests.json", {**form, "api_key": new_raw}).status_code == 403
+    assert ApiKey.objects.get(pk=key.pk).last_used_at is not None
