@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install messages lint typecheck pytest fuzz clean
+.PHONY: demo test install messages lint typecheck pytest fuzz bench clean
 
 # Development: the public development SECRET_KEY is allowed (production start-up refuses it).
 demo test pytest fuzz messages install lint typecheck: export OTKLIK_DEV = 1
@@ -50,6 +50,11 @@ test: lint typecheck pytest
 FUZZ_EXAMPLES ?= 300
 fuzz: install messages
 	OTKLIK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) OTKLIK_FUZZ_RANDOM=1 $(VENV)/bin/pytest tests/security/test_api_fuzz.py
+
+# Every benchmark at one size (bench/suite.py): a JSON record per run in bench/results/.
+BENCH_SIZE ?= small
+bench: install messages
+	$(PY) bench/suite.py --size $(BENCH_SIZE) $(if $(BENCH_ONLY),--only $(BENCH_ONLY))
 
 clean:
 	rm -rf $(VENV) var

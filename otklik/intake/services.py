@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -173,8 +173,11 @@ def intake_submit(
             applicant_email=applicant_email, applicant_phone=applicant_phone, intake_key=intake_key,
             intake_client=intake_client, now=now,
         )
-        if Submission.objects.filter(appeal=appeal).exists():
-            return appeal
+        with connection.cursor() as cursor:  # plain SQL: this runs on every intake (see appeals._existing_for_key)
+            cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(Submission._meta.db_table)} "
+                           "WHERE appeal_id = %s", [appeal.pk])
+            if cursor.fetchone() is not None:
+                return appeal
         Submission.objects.create(
             appeal=appeal, source=source, organization=organization, consent=consent,
             consent_at=now if consent else None, api_key=api_key, token=token, device_id=device_id[:255],
