@@ -16,17 +16,13 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from otklik.accounts.models import Role, User
-from otklik.accounts.permissions import capacities
+from otklik.accounts.models import User
 from otklik.appeals import selectors, services
 from otklik.appeals.lifecycle import OPEN_STATES, Action, Regime, State
 from otklik.appeals.models import Appeal, Channel, PersonalDataAccess
 from otklik.appeals.services import AppealError
-from otklik.registry.models import Category, Territory
 
 router = Router(tags=["appeals"])
-
-REGISTRAR_ROLES = frozenset({Role.MODERATOR, Role.REGIONAL_COORDINATOR, Role.COORDINATOR})
 
 
 class ErrorOut(Schema):
@@ -242,12 +238,13 @@ class SubmitIn(Schema):
 def submit_appeal(request: HttpRequest, payload: SubmitIn) -> Status:
     """Staff register appeals that arrive on paper, by e-mail or at a personal reception."""
     user = _user(request)
-    if not any(cap.role in REGISTRAR_ROLES for cap in capacities(user)):
+    references = selectors.registration_references(user, category_id=payload.category_id,
+                                                   territory_id=payload.territory_id)
+    if references is None:
         raise AppealError("forbidden", _("Your role does not allow registering appeals."), status=403)
-    category = Category.objects.filter(pk=payload.category_id, is_active=True).first() if payload.category_id else None
+    category, territory = references.category, references.territory
     if payload.category_id and category is None:
         raise AppealError("invalid", _("Unknown category."), field="category_id")
-    territory = Territory.objects.filter(pk=payload.territory_id).first() if payload.territory_id else None
     if payload.territory_id and territory is None:
         raise AppealError("invalid", _("Unknown territory."), field="territory_id")
     appeal = services.appeal_submit(

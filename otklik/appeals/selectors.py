@@ -29,9 +29,12 @@ from otklik.accounts.permissions import Capacity, capacities, find_capacity
 from otklik.appeals import chain
 from otklik.appeals.lifecycle import APPLICANT, OPEN_STATES, SYSTEM, Action, Regime, State, actions_from
 from otklik.appeals.models import Appeal, AppealEvent
+from otklik.registry.models import Category, Territory
 from otklik.registry.selectors import region_settings
 
 ORGANIZATION_WIDE_ROLES = frozenset({Role.COORDINATOR, Role.HEAD})
+# Who registers appeals that arrive on paper, by e-mail or at a personal reception.
+REGISTRAR_ROLES = frozenset({Role.MODERATOR, Role.REGIONAL_COORDINATOR, Role.COORDINATOR})
 OPEN = sorted(str(s) for s in OPEN_STATES)
 
 
@@ -178,6 +181,25 @@ def appeal_for_user(user: User, appeal_id: int) -> Appeal | None:
         .filter(pk=appeal_id)
         .first()
     )
+
+
+@dataclass(frozen=True)
+class RegistrationReferences:
+    """What a registered appeal's payload names: None where it names nothing, or nothing known."""
+
+    category: Category | None
+    territory: Territory | None
+
+
+def registration_references(user: User, *, category_id: int | None,
+                            territory_id: int | None) -> RegistrationReferences | None:
+    """The active category and the territory a registrar's payload names; None where the user's role
+    registers no appeals (the operation answers 403 before reading anything)."""
+    if not any(cap.role in REGISTRAR_ROLES for cap in capacities(user)):
+        return None
+    category = Category.objects.filter(pk=category_id, is_active=True).first() if category_id else None
+    territory = Territory.objects.filter(pk=territory_id).first() if territory_id else None
+    return RegistrationReferences(category=category, territory=territory)
 
 
 def appeal_history(appeal: Appeal) -> QuerySet[AppealEvent]:

@@ -1,5 +1,7 @@
 """Reads of reference data. Reference data is public inside the staff workspace, so these are not
-scoped by organisation; the registry-health view itself is limited to region-wide roles."""
+scoped by organisation; the registry's health is read only for region-wide roles
+(``registry_health_for``), and an organisation's officials only by those who enter them
+(``officials_organization``)."""
 
 from __future__ import annotations
 
@@ -7,10 +9,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from otklik.accounts.models import Role
+from otklik.accounts.models import Role, User
+from otklik.accounts.permissions import capacities, has_region_wide_view
 from otklik.core import versions
 from otklik.core.calendar import WorkingCalendar
 from otklik.registry.models import (
@@ -197,6 +201,20 @@ def late_registry_changes(*, now: dt.datetime | None = None) -> list[LateChange]
     return late
 
 
+@dataclass(frozen=True)
+class RegistryHealth:
+    rows: list[RegistryProblem]
+    late: list[LateChange]
+
+
+def registry_health_for(user: User, *, now: dt.datetime | None = None) -> RegistryHealth | None:
+    """The registry's health page (what is missing, what was entered late), read for region-wide
+    roles only; None for anyone else (the page answers 403)."""
+    if not has_region_wide_view(user):
+        return None
+    return RegistryHealth(rows=registry_health(now=now), late=late_registry_changes(now=now))
+
+
 def sstu_officials(organization_ids: list[int] | None = None) -> dict[int, list[Official]]:
     """The persons authorised for the SSTU.RF section, per organisation (seed 000 §1.1)."""
     queryset = Official.objects.filter(kind__in=SSTU_KINDS)
@@ -207,6 +225,25 @@ def sstu_officials(organization_ids: list[int] | None = None) -> dict[int, list[
     for official in sorted(queryset, key=lambda o: (o.organization_id, order[o.kind])):
         result.setdefault(official.organization_id, []).append(official)
     return result
+
+
+def may_edit_officials(user: User, organization: Organization) -> bool:
+    """Who enters an organisation's officials and contacts: the registry's keepers (staff and
+    region-wide roles) and the organisation's head, who answers for them (seed 002 §4–5)."""
+    if user.is_staff or user.is_superuser:
+        return True
+    return any(cap.region_wide or (cap.role == Role.HEAD and cap.organization_id == organization.pk)
+               for cap in capacities(user))
+
+
+def officials_organization(user: User, organization_id: int) -> Organization | None:
+    """The organisation whose officials and contacts ``user`` enters; None where there is no such
+    organisation (a 404), PermissionDenied where there is but the user may not enter them (a 403: the
+    registry itself is no secret inside the workspace)."""
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is not None and not may_edit_officials(user, organization):
+        raise PermissionDenied
+    return organization
 
 
 def organization_officials(organization: Organization) -> dict[str, Official]:

@@ -14,8 +14,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from otklik.accounts.models import Membership, Role, User
-from otklik.accounts.permissions import capacities
+from otklik.accounts.models import Membership, User
 from otklik.registry.models import (
     Category,
     ClassifierCode,
@@ -26,6 +25,7 @@ from otklik.registry.models import (
     RoutingRule,
     Territory,
 )
+from otklik.registry.selectors import may_edit_officials
 
 
 class RegistryError(Exception):
@@ -130,15 +130,6 @@ def registry_formset_save(*, actor: User | None, formset: Any, happened_on: dt.d
         for instance in instances:
             registry_save(actor=actor, instance=instance, happened_on=happened_on)
         formset.save_m2m()
-
-
-def may_edit_officials(user: User, organization: Organization) -> bool:
-    """Who enters an organisation's officials and contacts: the registry's keepers (staff and
-    region-wide roles) and the organisation's head, who answers for them (seed 002 §4–5)."""
-    if user.is_staff or user.is_superuser:
-        return True
-    return any(cap.region_wide or (cap.role == Role.HEAD and cap.organization_id == organization.pk)
-               for cap in capacities(user))
 
 
 OFFICIAL_VALUES = ("full_name", "position", "phone", "email")

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from otklik.accounts.models import Role, User
 from otklik.accounts.permissions import capacities, has_region_wide_view
 from otklik.registry import selectors, services
-from otklik.registry.models import Official, Organization
+from otklik.registry.models import Official
 from otklik.registry.transfer import CONTENT_TYPES, FORMATS, KINDS, kind_title, registry_export, registry_import
 
 # A registry file is a few megabytes at most; refuse bigger uploads before reading them.
@@ -156,9 +156,9 @@ def officials_view(request: HttpRequest, organization_id: int) -> HttpResponse:
     """The change form of an organisation's officials and contacts (seed 002 §4–5): the head of the
     organisation or the registry's keepers enter them with the day the change happened."""
     user: User = request.user  # type: ignore[assignment]
-    organization = get_object_or_404(Organization, pk=organization_id)
-    if not services.may_edit_officials(user, organization):
-        raise PermissionDenied
+    organization = selectors.officials_organization(user, organization_id)
+    if organization is None:
+        raise Http404
     region = selectors.region_settings()
     officials = selectors.organization_officials(organization)
     form = OfficialsForm(request.POST if request.method == "POST" and "save" in request.POST else None,

@@ -112,10 +112,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def registry_health(request: HttpRequest) -> HttpResponse:
-    if not has_region_wide_view(_user(request)):
+    health = registry_selectors.registry_health_for(_user(request))
+    if health is None:
         return render(request, "workspace/forbidden.html", status=403)
     return render(request, "workspace/registry_health.html", {
-        "rows": registry_selectors.registry_health(), "late": registry_selectors.late_registry_changes(),
+        "rows": health.rows, "late": health.late,
         "region": registry_selectors.region_settings(), "nav": _nav(request),
     })
 
