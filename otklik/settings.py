@@ -87,10 +87,11 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last: it turns a lockout into the Russian 429 page
 ]
-# Open311 (a machine API: no sessions, sign-in, forms or messages) runs this part of the chain (otklik/wsgi.py).
+# Open311 (a machine API: no sessions, sign-in, forms or messages, and the region's one language) runs
+# this part of the chain (otklik/wsgi.py).
 OPEN311_MIDDLEWARE = [m for m in MIDDLEWARE if m.rsplit(".", 1)[-1] in {
-    "SecurityMiddleware", "DatabaseUnavailableMiddleware", "LocaleMiddleware", "CommonMiddleware",
-    "RateLimitMiddleware", "XFrameOptionsMiddleware", "CSPMiddleware"}]
+    "SecurityMiddleware", "DatabaseUnavailableMiddleware", "CommonMiddleware", "RateLimitMiddleware",
+    "XFrameOptionsMiddleware", "CSPMiddleware"}]
 
 # Configuration whose every change is recorded with who, when and from where (core/audit.py): roles,
 # routing, categories, deadlines and calendars, and the settings of each domain.

@@ -53,7 +53,7 @@ def test_open311_answers_with_its_headers_and_without_session_machinery(call, ci
     from otklik.intake.services import api_key_create
 
     status, headers, content = call("GET", "/open311/v2/services.json")
-    assert status.startswith("200") and json.loads(content)
+    assert status.startswith("200") and "Срок ответа" in json.loads(content)[0]["description"]
     assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
     assert "content-security-policy" in headers
     assert "set-cookie" not in headers and "Cookie" not in headers.get("vary", "")
