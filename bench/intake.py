@@ -59,7 +59,7 @@ def prepare() -> None:
 
     call_command("migrate", verbosity=0, interactive=False)
     from otklik.accounts.models import Membership, Role, User
-    from otklik.appeals.services import appeal_accept
+    from otklik.appeals.services import NewAppeal, appeal_accept
     from otklik.intake.services import api_key_create, consent_current, intake_submit
     from otklik.registry.models import Category, Organization, RoutingRule, Territory
 
@@ -71,9 +71,10 @@ def prepare() -> None:
     moderator = User.objects.create(username="bench-moderator")
     Membership.objects.create(user=moderator, organization=org, role=Role.MODERATOR)
     for i in range(120):
-        appeal = intake_submit(source="portal", text=f"Яма номер {i} на улице Мира", intake_key=f"seed:{i}",
-                               category=pothole, latitude=55.75 + i / 10000, longitude=37.61, address=f"Мира, {i}",
-                               applicant_name="Житель", applicant_email=f"seed{i}@example.org")
+        appeal = intake_submit(NewAppeal(text=f"Яма номер {i} на улице Мира", category=pothole,
+                                         latitude=55.75 + i / 10000, longitude=37.61, address=f"Мира, {i}",
+                                         applicant_name="Житель", applicant_email=f"seed{i}@example.org"),
+                               source="portal", intake_key=f"seed:{i}")
         appeal_accept(appeal_id=appeal.pk, user=moderator)
     raw_key = api_key_create(name="bench")[1]
     print(json.dumps({"api_key": raw_key, "service_code": pothole.code, "category_id": pothole.pk,

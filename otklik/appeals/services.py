@@ -250,6 +250,31 @@ def _complete(appeal: Appeal, now: dt.datetime) -> Appeal:
     return appeal
 
 
+@dataclass(frozen=True, slots=True)
+class NewAppeal:
+    """What a message says, whichever channel brought it: its text, regime and channel, what and where
+    it is about, and who sent it. A channel builds one and hands it to ``appeal_receive`` (or, with
+    what the channel itself knew, to ``intake.services.intake_submit``)."""
+
+    text: str
+    regime: str = Regime.POS
+    channel: str = Channel.PORTAL
+    category: Category | None = None
+    territory: Territory | None = None
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    applicant: User | None = None
+    applicant_name: str = ""
+    applicant_email: str = ""
+    applicant_phone: str = ""
+    applicant_address: str = ""
+    social_author: str = ""
+    social_url: str = ""
+    high_importance: bool = False
+    significant: bool = False
+
+
 def appeal_submit(
     *,
     text: str,
@@ -273,17 +298,34 @@ def appeal_submit(
     intake_client: str = "",
     now: dt.datetime | None = None,
 ) -> Appeal:
+    """``appeal_receive`` with the message's parts as keyword arguments."""
+    return appeal_receive(
+        NewAppeal(
+            text=text, regime=regime, channel=channel, category=category, territory=territory, address=address,
+            latitude=latitude, longitude=longitude, applicant=applicant, applicant_name=applicant_name,
+            applicant_email=applicant_email, applicant_phone=applicant_phone, applicant_address=applicant_address,
+            social_author=social_author, social_url=social_url, high_importance=high_importance,
+            significant=significant,
+        ),
+        intake_key=intake_key, intake_client=intake_client, now=now,
+    )
+
+
+def appeal_receive(
+    new: NewAppeal, *, intake_key: str | None = None, intake_client: str = "", now: dt.datetime | None = None,
+) -> Appeal:
     """Receive a message. Platform messages and social posts are registered at once, in the same
     transaction; a 59-FZ appeal waits for registration (3 days). A repeated call with the same
     ``intake_key`` from the same ``intake_client`` returns the first appeal; from another client it
     is a conflict."""
     now = now or timezone.now()
-    text = _require_text(text, "text", _("Describe the problem."))
+    text = _require_text(new.text, "text", _("Describe the problem."))
+    regime, channel, applicant, applicant_name = new.regime, new.channel, new.applicant, new.applicant_name
     if regime not in Regime.values:
         raise _fail("invalid_regime", _("Unknown regime."), field="regime")
     if channel not in Channel.values:
         raise _fail("invalid_channel", _("Unknown channel."), field="channel")
-    if regime == Regime.FZ59 and not (applicant_name.strip() and (applicant_email or applicant_address)):
+    if regime == Regime.FZ59 and not (applicant_name.strip() and (new.applicant_email or new.applicant_address)):
         # 59-FZ Art. 7: a written appeal names the citizen and an address for the answer.
         raise _fail("fz59_applicant_required", _("An appeal under 59-FZ needs the applicant's name and an address "
                                                  "for the answer."), field="applicant_name")
@@ -296,11 +338,12 @@ def appeal_submit(
         with transaction.atomic():
             appeal = Appeal(
                 number=_next_number(cal.local_date(now).year), regime=regime, channel=channel, state=State.RECEIVED,
-                text=text, category=category, territory=territory, address=address, latitude=latitude,
-                longitude=longitude, applicant=applicant, applicant_name=applicant_name.strip(),
-                applicant_email=applicant_email.strip(), applicant_phone=applicant_phone.strip(),
-                applicant_address=applicant_address.strip(), social_author=social_author, social_url=social_url,
-                high_importance=high_importance, significant=significant, intake_key=intake_key or None,
+                text=text, category=new.category, territory=new.territory, address=new.address,
+                latitude=new.latitude, longitude=new.longitude, applicant=applicant,
+                applicant_name=applicant_name.strip(), applicant_email=new.applicant_email.strip(),
+                applicant_phone=new.applicant_phone.strip(), applicant_address=new.applicant_address.strip(),
+                social_author=new.social_author, social_url=new.social_url, high_importance=new.high_importance,
+                significant=new.significant, intake_key=intake_key or None,
                 intake_client=intake_client if intake_key else "", received_at=now, state_changed_at=now,
             )
             events = [AppealEvent(at=now, action=Action.SUBMIT, actor=applicant, role=APPLICANT, from_state="",

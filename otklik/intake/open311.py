@@ -34,7 +34,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from otklik.appeals.lifecycle import OPEN_STATES, Action, State
 from otklik.appeals.models import Appeal, AppealEvent
-from otklik.appeals.services import AppealError
+from otklik.appeals.services import AppealError, NewAppeal
 from otklik.intake import selectors
 from otklik.intake.models import Attachment, ServiceAttribute, Submission
 from otklik.intake.redact import PublicTexts, public_texts
@@ -384,13 +384,16 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     text = description or "\n".join([category.name, *(f"{k}: {v}" for k, v in attributes.items())])
     try:
         appeal = intake_submit(
-            source=Submission.Source.OPEN311, text=text, intake_key=intake_key, intake_client=f"apikey:{api_key.pk}",
-            category=category,
-            territory=selectors.territory_at(lat, lon) if lat is not None and lon is not None else None,
-            address=address[:500], latitude=lat, longitude=lon, applicant_name=name[:255],
-            applicant_email=email, applicant_phone=_param(request, "phone")[:64], api_key=api_key, token=token,
-            device_id=_param(request, "device_id"), account_id=_param(request, "account_id"), address_id=address_id,
-            attributes=attributes, media_url=media_url,
+            NewAppeal(
+                text=text, category=category,
+                territory=selectors.territory_at(lat, lon) if lat is not None and lon is not None else None,
+                address=address[:500], latitude=lat, longitude=lon, applicant_name=name[:255],
+                applicant_email=email, applicant_phone=_param(request, "phone")[:64],
+            ),
+            source=Submission.Source.OPEN311, intake_key=intake_key, intake_client=f"apikey:{api_key.pk}",
+            api_key=api_key, token=token, device_id=_param(request, "device_id"),
+            account_id=_param(request, "account_id"), address_id=address_id, attributes=attributes,
+            media_url=media_url,
         )
     except AppealError as exc:
         raise Open311Error(409 if exc.status == 409 else 400, exc.message) from None

@@ -8,6 +8,7 @@ import datetime as dt
 import secrets
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
@@ -22,10 +23,10 @@ from django.utils.translation import gettext as _
 from otklik.accounts.models import User
 from otklik.appeals.lifecycle import Regime
 from otklik.appeals.models import Appeal, Channel
-from otklik.appeals.services import AppealError, appeal_comment, appeal_submit
+from otklik.appeals.services import AppealError, NewAppeal, appeal_comment, appeal_receive
 from otklik.intake.models import ApiKey, Attachment, ConsentText, Follower, PublicText, Submission
 from otklik.intake.uploads import UploadRefused, check_upload
-from otklik.registry.models import Category, Organization, Territory
+from otklik.registry.models import Organization
 from otklik.registry.selectors import registry_snapshot
 
 DEFAULT_CONSENT_VERSION = "1"
@@ -133,20 +134,11 @@ KEY_USE_PRECISION = dt.timedelta(minutes=1)
 
 
 def intake_submit(
+    new: NewAppeal,
     *,
     source: str,
-    text: str,
     intake_key: str,
     intake_client: str = "portal",
-    category: Category | None = None,
-    territory: Territory | None = None,
-    address: str = "",
-    latitude: float | None = None,
-    longitude: float | None = None,
-    applicant: User | None = None,
-    applicant_name: str = "",
-    applicant_email: str = "",
-    applicant_phone: str = "",
     organization: Organization | None = None,
     consent: ConsentText | None = None,
     draft_key: str = "",
@@ -159,20 +151,18 @@ def intake_submit(
     media_url: str = "",
     now: dt.datetime | None = None,
 ) -> Appeal:
-    """Receive an appeal from a channel. Idempotent by ``intake_key``: a retried submission returns
-    the appeal created the first time and adds nothing."""
+    """Receive an appeal from a channel: what the message says (``new``; a channel's messages are
+    platform messages, and the channel is the ``source``'s) and what the channel knew. Idempotent by
+    ``intake_key``: a retried submission returns the appeal created the first time and adds nothing."""
     now = now or timezone.now()
     channel = {Submission.Source.PORTAL: Channel.PORTAL, Submission.Source.WIDGET: Channel.WIDGET,
                Submission.Source.OPEN311: Channel.OPEN311}[Submission.Source(source)]
+    territory = new.territory
     if territory is None and organization is not None:
         territory = organization.territory
+    new = replace(new, regime=Regime.POS, channel=channel, territory=territory)
     with transaction.atomic():
-        appeal = appeal_submit(
-            text=text, regime=Regime.POS, channel=channel, category=category, territory=territory, address=address,
-            latitude=latitude, longitude=longitude, applicant=applicant, applicant_name=applicant_name,
-            applicant_email=applicant_email, applicant_phone=applicant_phone, intake_key=intake_key,
-            intake_client=intake_client, now=now,
-        )
+        appeal = appeal_receive(new, intake_key=intake_key, intake_client=intake_client, now=now)
         with connection.cursor() as cursor:  # plain SQL: this runs on every intake (see appeals._existing_for_key)
             cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(Submission._meta.db_table)} "
                            "WHERE appeal_id = %s", [appeal.pk])

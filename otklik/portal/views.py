@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from otklik.accounts.models import User
 from otklik.appeals.lifecycle import OPEN_STATES, State
 from otklik.appeals.models import Appeal
-from otklik.appeals.services import AppealError, appeal_rate
+from otklik.appeals.services import AppealError, NewAppeal, appeal_rate
 from otklik.intake import selectors as intake_selectors
 from otklik.intake.models import Attachment, Follower, Submission
 from otklik.intake.redact import PublicTexts, public_texts
@@ -213,11 +213,14 @@ def submit(request: HttpRequest) -> HttpResponse:
             territory = intake_selectors.territory_at(data["latitude"], data["longitude"])
         try:
             appeal = intake_submit(
-                source=Submission.Source.WIDGET if embed else Submission.Source.PORTAL, text=data["text"],
-                intake_key=f"portal:{key}", category=data["category"], territory=territory,
-                address=data.get("address", ""), latitude=data.get("latitude"), longitude=data.get("longitude"),
-                applicant=user, applicant_name=data["name"], applicant_email=data["email"],
-                applicant_phone=data.get("phone", ""), organization=data.get("organization"),
+                NewAppeal(
+                    text=data["text"], category=data["category"], territory=territory,
+                    address=data.get("address", ""), latitude=data.get("latitude"),
+                    longitude=data.get("longitude"), applicant=user, applicant_name=data["name"],
+                    applicant_email=data["email"], applicant_phone=data.get("phone", ""),
+                ),
+                source=Submission.Source.WIDGET if embed else Submission.Source.PORTAL,
+                intake_key=f"portal:{key}", organization=data.get("organization"),
                 consent=data.get("consent_version") or consent_current(), draft_key=f"portal:{key}",
             )
         except AppealError as exc:

@@ -122,10 +122,11 @@ def test_it_keeps_what_was_typed_when_the_form_comes_back_with_errors(page, scre
 
 
 def test_it_offers_to_join_an_open_message_nearby(page, citizens):  # noqa: F811
+    from otklik.appeals.services import NewAppeal
     from otklik.intake.services import intake_submit
 
-    first = intake_submit(source="portal", text="Яма у остановки", intake_key="x1", category=citizens.potholes,
-                          latitude=55.751, longitude=37.618, address="ул. Тверская, 1")
+    first = intake_submit(NewAppeal(text="Яма у остановки", category=citizens.potholes, latitude=55.751,
+                                    longitude=37.618, address="ул. Тверская, 1"), source="portal", intake_key="x1")
     s.appeal_accept(appeal_id=first.pk, user=citizens.moderator)
     page.goto(f"/submit/?category={citizens.potholes.pk}")
     page.evaluate("""() => { document.getElementById('id_latitude').value = '55.7512';

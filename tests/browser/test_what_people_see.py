@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from PIL import Image
 
 from otklik.appeals import services as s
+from otklik.appeals.services import NewAppeal
 from otklik.intake.models import Attachment
 from otklik.intake.services import intake_submit
 from otklik.registry.selectors import region_settings
@@ -57,11 +58,11 @@ def _photo(color=(40, 120, 200)) -> bytes:
 
 
 def _appeal(c, text="Глубокая яма на проезжей части у дома 12, вчера пробил колесо.", key="b1", **extra):
-    fields = {"source": "portal", "text": text, "intake_key": key, "category": c.potholes,
-              "applicant_name": "Анна Смирнова", "applicant_email": "anna@example.org", "latitude": 55.5,
-              "longitude": 37.5, "address": "ул. Садовая, 12", "territory": c.territory}
+    fields = {"text": text, "category": c.potholes, "applicant_name": "Анна Смирнова",
+              "applicant_email": "anna@example.org", "latitude": 55.5, "longitude": 37.5,
+              "address": "ул. Садовая, 12", "territory": c.territory}
     fields.update(extra)
-    return intake_submit(**fields)
+    return intake_submit(NewAppeal(**fields), source="portal", intake_key=key)
 
 
 def test_the_form_opens_on_the_region_finds_the_municipality_and_refuses_a_point_outside(page, citizens):  # noqa: F811

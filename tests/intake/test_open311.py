@@ -11,6 +11,7 @@ from django.utils import timezone
 from otklik.appeals import services as s
 from otklik.appeals.lifecycle import Regime, State
 from otklik.appeals.models import Appeal
+from otklik.appeals.services import NewAppeal
 from otklik.intake.models import Attachment, ServiceAttribute, Submission
 from otklik.intake.services import api_key_create, intake_submit
 from tests.intake.conftest import advance
@@ -59,9 +60,10 @@ def errors_of(response, fmt):
 
 
 def submit_public(c, text="Яма у школы", *, lat=55.75, lon=37.61, category=None, **extra):
-    appeal = intake_submit(source="portal", text=text, intake_key=f"t:{text}:{lat}", category=category or c.potholes,
-                           latitude=lat, longitude=lon, address="ул. Мира, 1", applicant_name="Пётр Сидоров",
-                           applicant_email="petr@example.org", **extra)
+    appeal = intake_submit(NewAppeal(text=text, category=category or c.potholes, latitude=lat, longitude=lon,
+                                     address="ул. Мира, 1", applicant_name="Пётр Сидоров",
+                                     applicant_email="petr@example.org", **extra),
+                           source="portal", intake_key=f"t:{text}:{lat}")
     return advance(appeal, c, to="accept")
 
 
@@ -272,8 +274,8 @@ def numbers(client, fmt="json", **params):
 @pytest.mark.parametrize("fmt", ["xml", "json"])
 def test_it_lists_public_requests_with_our_state_and_deadline(client, citizens, fmt):
     appeal = submit_public(citizens)
-    hidden_new = intake_submit(source="portal", text="Ещё не проверено", intake_key="t:new",
-                               category=citizens.potholes)
+    hidden_new = intake_submit(NewAppeal(text="Ещё не проверено", category=citizens.potholes), source="portal",
+                               intake_key="t:new")
     hidden_private = submit_public(citizens, "Закрытая тема", category=citizens.private)
     data = parse(client.get(f"{BASE}/requests.{fmt}"), fmt)
     if fmt == "json":

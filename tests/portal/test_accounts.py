@@ -5,6 +5,7 @@ import requests
 from django.core import mail
 
 from otklik.accounts.models import User
+from otklik.appeals.services import NewAppeal
 from otklik.intake.services import intake_submit
 from otklik.portal.models import CitizenIdentity
 from tests.portal.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
@@ -47,8 +48,9 @@ def test_it_signs_a_citizen_in_through_the_oidc_provider(client, provider, citiz
     assert {"/.well-known/openid-configuration", "/authorize", "/token", "/jwks", "/userinfo"} <= set(
         provider.requests)
     # The account sees the messages sent with its e-mail, and a second sign-in reuses it.
-    intake_submit(source="portal", text="Не вывозят мусор второй день", intake_key="k1", category=citizens.heating,
-                  applicant_email="ivanova@example.org", applicant_name="Мария")
+    intake_submit(NewAppeal(text="Не вывозят мусор второй день", category=citizens.heating,
+                            applicant_email="ivanova@example.org", applicant_name="Мария"),
+                  source="portal", intake_key="k1")
     mine = client.get("/my/").content.decode()
     assert "Мои сообщения" in mine and "Не вывозят мусор" not in mine and "-000001" in mine
     client.logout()
@@ -122,9 +124,9 @@ def test_it_refuses_a_forged_confirmation_link(client, region):
 def test_it_lists_the_citizens_notices(client, citizens, django_capture_on_commit_callbacks):
     user = User.objects.create_user("anna@example.org", email="anna@example.org", password="secret-pass-1")
     with django_capture_on_commit_callbacks(execute=True):
-        appeal = intake_submit(source="portal", text="Сломана скамейка во дворе", intake_key="k2",
-                               category=citizens.heating, applicant=user, applicant_email="anna@example.org",
-                               applicant_name="Анна")
+        appeal = intake_submit(NewAppeal(text="Сломана скамейка во дворе", category=citizens.heating,
+                                         applicant=user, applicant_email="anna@example.org", applicant_name="Анна"),
+                               source="portal", intake_key="k2")
     client.force_login(user)
     page = client.get("/my/notices/").content.decode()
     assert f"Your message {appeal.number}" not in page

@@ -2,6 +2,7 @@ import pytest
 
 from otklik.appeals.lifecycle import State
 from otklik.appeals.models import Appeal
+from otklik.appeals.services import NewAppeal
 from otklik.intake.models import Attachment
 from otklik.intake.services import intake_submit
 from tests.intake.conftest import advance
@@ -10,11 +11,12 @@ pytestmark = pytest.mark.django_db
 
 
 def new_appeal(c, **extra):
-    fields = {"source": "portal", "text": "Яма у дома 3, Иван Петров, +7 912 111-22-33", "intake_key": "p:1",
-              "category": c.potholes, "applicant_name": "Иван Петров", "applicant_email": "ivan@example.org",
-              "latitude": 55.75, "longitude": 37.6, "address": "ул. Мира, 3"}
+    intake_key = extra.pop("intake_key", "p:1")
+    fields = {"text": "Яма у дома 3, Иван Петров, +7 912 111-22-33", "category": c.potholes,
+              "applicant_name": "Иван Петров", "applicant_email": "ivan@example.org", "latitude": 55.75,
+              "longitude": 37.6, "address": "ул. Мира, 3"}
     fields.update(extra)
-    return intake_submit(**fields)
+    return intake_submit(NewAppeal(**fields), source="portal", intake_key=intake_key)
 
 
 def test_it_shows_the_tracking_page_only_with_the_secret_key(client, citizens):

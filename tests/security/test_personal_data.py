@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 from otklik.accounts.models import Role
 from otklik.appeals import chain
 from otklik.appeals.models import Appeal, AppealEvent, PersonalDataAccess
-from otklik.appeals.services import appeal_comment
+from otklik.appeals.services import NewAppeal, appeal_comment
 from otklik.core import pii
 from otklik.intake.models import Attachment, PublicText
 from otklik.intake.redact import public_texts
@@ -37,8 +37,8 @@ TEXT = ("Яма у дома 5 на улице Гагарина. Живу по а
 def submit(c, text=TEXT, key="pd:1", **extra):
     fields = {"applicant_name": "Пётр Сидоров", "applicant_email": "petr@example.org",
               "applicant_phone": "+79001112233", **extra}
-    return intake_submit(source="portal", text=text, intake_key=key, category=c.potholes, latitude=55.75,
-                         longitude=37.61, address="ул. Гагарина, 5", **fields)
+    return intake_submit(NewAppeal(text=text, category=c.potholes, latitude=55.75, longitude=37.61,
+                                   address="ул. Гагарина, 5", **fields), source="portal", intake_key=key)
 
 
 # --- finding it -------------------------------------------------------------------------------------

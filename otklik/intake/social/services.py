@@ -17,7 +17,7 @@ from otklik.accounts.models import Role, User
 from otklik.accounts.permissions import find_capacity
 from otklik.appeals.lifecycle import Action, Regime
 from otklik.appeals.models import Appeal, AppealEvent, Channel
-from otklik.appeals.services import AppealError, appeal_accept, appeal_submit
+from otklik.appeals.services import AppealError, NewAppeal, appeal_accept, appeal_receive
 from otklik.intake.social.base import Item, Reply
 from otklik.intake.social.models import (
     AnswerKind,
@@ -204,9 +204,10 @@ def post_accept(
         territory = Territory.objects.filter(pk=post.suggested_territory_id).first() if (
             post.suggested_territory_id) else post.source.territory
         important = post.suggested_high_importance if high_importance is None else high_importance
-        appeal = appeal_submit(
-            text=post.text or post.url, regime=Regime.SOCIAL, channel=Channel.SOCIAL, category=category,
-            territory=territory, social_author=post.author, social_url=post.url, high_importance=important,
+        appeal = appeal_receive(
+            NewAppeal(text=post.text or post.url, regime=Regime.SOCIAL, channel=Channel.SOCIAL, category=category,
+                      territory=territory, social_author=post.author, social_url=post.url,
+                      high_importance=important),
             intake_key=f"social:{post.network}:{post.external_id}"[:200], intake_client="social", now=now,
         )
         appeal_accept(appeal_id=appeal.pk, user=user, organization_id=organization_id, now=now)
