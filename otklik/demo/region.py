@@ -25,12 +25,12 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.contrib.auth.hashers import make_password
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Absence, Membership, Role, User
+from otklik.accounts.services import absence_create, user_create, users_grant_admin_site, users_set_password_hash
 from otklik.appeals.lifecycle import Regime, State
 from otklik.appeals.models import Appeal, Channel
 from otklik.demo import stories
@@ -42,11 +42,18 @@ from otklik.registry.models import (
     Official,
     Organization,
     Territory,
-    Topic,
 )
 from otklik.registry.selectors import region_calendar, region_settings, route_organization
-from otklik.registry.services import registry_save
+from otklik.registry.services import (
+    calendar_override_save,
+    organization_confirm_data,
+    region_settings_update,
+    registry_save,
+    territory_boundaries_set,
+    topics_create,
+)
 from otklik.registry.transfer import registry_import
+from otklik.workspace.services import NewAnswerTemplate, answer_templates_create
 
 DEMO_REGION = "Северная область"
 DEMO_PASSWORD = "demo12345"
@@ -333,9 +340,9 @@ def _build_territories() -> dict[str, Territory]:
     _import("territories")
     outlines = _boundaries()
     made = {spec.key: Territory.objects.get(name=spec.name) for spec in TERRITORIES}
+    territory_boundaries_set(outlines={territory.pk: outlines[key] for key, territory in made.items()})
     for key, territory in made.items():
         territory.boundary = outlines[key]
-        Territory.objects.filter(pk=territory.pk).update(boundary=territory.boundary)
     return made
 
 
@@ -344,14 +351,14 @@ def _build_organizations(rng: random.Random, now: dt.datetime) -> dict[str, Orga
     made = {spec.key: Organization.objects.get(name=spec.name) for spec in ORGANIZATIONS}
     for key, org in made.items():
         # Most organisations confirmed their data recently; the registry-health page shows the rest.
+        # The incomplete ones never confirmed theirs (the importer leaves the date empty).
         if key in INCOMPLETE_ORGS:
-            confirmed = None
-        elif key in STALE_ORGS:
+            continue
+        if key in STALE_ORGS:
             confirmed = now - dt.timedelta(days=150 + rng.randint(0, 30))
         else:
             confirmed = now - dt.timedelta(days=rng.randint(2, 80), hours=rng.randint(0, 8))
-        Organization.objects.filter(pk=org.pk).update(data_confirmed_at=confirmed)
-        org.data_confirmed_at = confirmed
+        organization_confirm_data(actor=None, organization=org, at=confirmed)
     return made
 
 
@@ -399,11 +406,11 @@ def _build_people(
     _import("people")
     # One hash for everybody: hashing is deliberately slow, and every demo account shares the password.
     password = make_password(DEMO_PASSWORD)
-    User.objects.filter(memberships__isnull=False).update(password=password)
-    User.objects.filter(memberships__role=Role.ADMIN).update(is_staff=True, is_superuser=True)
+    users_set_password_hash(users=User.objects.filter(memberships__isnull=False), password_hash=password)
+    users_grant_admin_site(users=User.objects.filter(memberships__role=Role.ADMIN))
     person = names.person()
-    User.objects.create(username=CITIZEN_LOGIN, password=password, first_name=person.first, last_name=person.last,
-                        patronymic=person.patronymic, email=_email(CITIZEN_LOGIN))
+    user_create(username=CITIZEN_LOGIN, password_hash=password, first_name=person.first, last_name=person.last,
+                patronymic=person.patronymic, email=_email(CITIZEN_LOGIN))
     created = {user.username: user for user in User.objects.all()}
     by_id = {user.pk: user for user in created.values()}
     key_of = {org.pk: key for key, org in organizations.items()}
@@ -416,20 +423,17 @@ def _build_people(
         return created[login]
 
     day = dt.timedelta(days=1)
-    absences = [
+    absences = [  # (absent, reason, from, to (days from today), stand-in, note)
         # Active today: the executor's colleague is on leave, so «executor» works as a stand-in too.
-        Absence(user=one("executor3"), reason=Absence.Reason.VACATION, starts_on=today - 5 * day,
-                ends_on=today + 9 * day, stand_in=one("executor"), note="Ежегодный отпуск"),
-        Absence(user=one("head"), reason=Absence.Reason.ILLNESS, starts_on=today - 32 * day,
-                ends_on=today - 26 * day, stand_in=one("coordinator")),
-        Absence(user=one("teplo-exec1"), reason=Absence.Reason.BUSINESS_TRIP, starts_on=today - 20 * day,
-                ends_on=today - 16 * day, stand_in=one("teplo-exec2"), note="Командировка в Кремнегорск"),
-        Absence(user=one("minzdrav-head"), reason=Absence.Reason.STUDY, starts_on=today - 12 * day,
-                ends_on=today - 10 * day, stand_in=one("minzdrav-coord"), note="Курсы повышения квалификации"),
-        Absence(user=one("krem-coord"), reason=Absence.Reason.VACATION, starts_on=today + 10 * day,
-                ends_on=today + 23 * day, stand_in=one("krem-head")),
+        ("executor3", Absence.Reason.VACATION, -5, 9, "executor", "Ежегодный отпуск"),
+        ("head", Absence.Reason.ILLNESS, -32, -26, "coordinator", ""),
+        ("teplo-exec1", Absence.Reason.BUSINESS_TRIP, -20, -16, "teplo-exec2", "Командировка в Кремнегорск"),
+        ("minzdrav-head", Absence.Reason.STUDY, -12, -10, "minzdrav-coord", "Курсы повышения квалификации"),
+        ("krem-coord", Absence.Reason.VACATION, 10, 23, "krem-head", ""),
     ]
-    Absence.objects.bulk_create(absences)
+    for login, reason, starts, ends, stand_in, note in absences:
+        absence_create(user=one(login), reason=reason, starts_on=today + starts * day, ends_on=today + ends * day,
+                       stand_in=one(stand_in), note=note)
     return staff, created[CITIZEN_LOGIN]
 
 
@@ -441,19 +445,17 @@ def _build_categories() -> tuple[dict[str, Category], list[Category]]:
 
 
 def _build_calendar_and_topics(today: dt.date) -> None:
-    Topic.objects.bulk_create([Topic(name=name) for name in TOPICS])
+    topics_create(names=TOPICS)
     # The region's own day off (an invented regional holiday) this year and next, and one working
     # Saturday that compensates a bridge day: both change deadlines the way the real calendar would.
-    overrides: list[CalendarOverride] = []
     for year in (today.year, today.year + 1):
-        overrides.append(CalendarOverride(day=dt.date(year, 9, 14), kind=CalendarOverride.Kind.DAY_OFF,
-                                          note="День Северной области"))
+        calendar_override_save(day=dt.date(year, 9, 14), kind=CalendarOverride.Kind.DAY_OFF,
+                               note="День Северной области")
     saturday = dt.date(today.year, 12, 1)
     while saturday.weekday() != 5:
         saturday += dt.timedelta(days=1)
-    overrides.append(CalendarOverride(day=saturday, kind=CalendarOverride.Kind.WORKING_DAY,
-                                      note="Рабочая суббота по постановлению губернатора"))
-    CalendarOverride.objects.bulk_create(overrides)
+    calendar_override_save(day=saturday, kind=CalendarOverride.Kind.WORKING_DAY,
+                           note="Рабочая суббота по постановлению губернатора")
 
 
 # --- the appeals: stories played through the services -------------------------------------------------
@@ -593,12 +595,10 @@ ANSWER_TEMPLATES: list[tuple[str | None, str, str, bool]] = [
 
 
 def _build_answer_templates(categories: dict[str, Category]) -> None:
-    from otklik.workspace.models import AnswerTemplate
-
-    AnswerTemplate.objects.bulk_create([
-        AnswerTemplate(category=categories[code] if code else None, title=title, body=body,
-                       is_intermediate=intermediate, position=number)
-        for number, (code, title, body, intermediate) in enumerate(ANSWER_TEMPLATES)
+    answer_templates_create(templates=[
+        NewAnswerTemplate(category=categories[code] if code else None, title=title, body=body,
+                          is_intermediate=intermediate)
+        for code, title, body, intermediate in ANSWER_TEMPLATES
     ])
 
 
@@ -632,12 +632,9 @@ def build_demo(
     rng = random.Random(seed)
     names = NameMaker(random.Random(rng.random()))
 
-    settings_row = region_settings()
-    settings_row.name = DEMO_REGION
-    settings_row.map_centre_lat, settings_row.map_centre_lon, settings_row.map_zoom = REGION_MAP
-    if not settings_row.emblem:
-        settings_row.emblem.save("demo-emblem.png", ContentFile(_demo_emblem()), save=False)
-    settings_row.save()
+    lat, lon, zoom = REGION_MAP
+    region_settings_update(values={"name": DEMO_REGION, "map_centre_lat": lat, "map_centre_lon": lon,
+                                   "map_zoom": zoom}, emblem=("demo-emblem.png", _demo_emblem()))
     today = timezone.localdate(now)
     _build_calendar_and_topics(today)
 

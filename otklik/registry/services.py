@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, User
 from otklik.registry.models import (
+    CalendarOverride,
     Category,
     ClassifierCode,
     Official,
@@ -24,8 +25,9 @@ from otklik.registry.models import (
     RegistryChange,
     RoutingRule,
     Territory,
+    Topic,
 )
-from otklik.registry.selectors import may_edit_officials
+from otklik.registry.selectors import may_edit_officials, region_settings
 
 
 class RegistryError(Exception):
@@ -171,15 +173,59 @@ def officials_update(
     return logged
 
 
-def organization_confirm_data(*, actor: User | None, organization: Organization) -> None:
-    """The organisation confirms its registry data is current (the registry-health page checks age)."""
+def organization_confirm_data(
+    *, actor: User | None, organization: Organization, at: dt.datetime | None = None
+) -> None:
+    """The organisation confirms its registry data is current (the registry-health page checks age);
+    ``at`` is when it did (now unless told: a history being replayed, as the demo's)."""
     with transaction.atomic():
-        organization.data_confirmed_at = timezone.now()
+        organization.data_confirmed_at = at or timezone.now()
         organization.save(update_fields=["data_confirmed_at"])
         RegistryChange.objects.create(
             organization=organization, actor=actor, entity="organization", entity_id=str(organization.pk),
             action="confirm", changes={},
         )
+
+
+def territory_boundaries_set(*, outlines: dict[int, dict[str, Any]]) -> None:
+    """Territories' outlines (GeoJSON polygons) by territory key, each row saved as the admin saves it,
+    so that the configuration audit records it."""
+    with transaction.atomic():
+        for territory in Territory.objects.filter(pk__in=outlines):
+            territory.boundary = outlines[territory.pk]
+            territory.save(update_fields=["boundary"])
+
+
+def calendar_override_save(*, day: dt.date, kind: str, note: str = "") -> CalendarOverride:
+    """The region's own day off or working day (one row a day: a new kind replaces the old one)."""
+    with transaction.atomic():
+        override = CalendarOverride.objects.filter(day=day).first() or CalendarOverride(day=day)
+        override.kind, override.note = kind, note
+        override.full_clean()
+        override.save()
+        return override
+
+
+def topics_create(*, names: Sequence[str]) -> list[Topic]:
+    """Topics of discussions, votes and polls (not audited configuration: written at once)."""
+    return Topic.objects.bulk_create([Topic(name=name) for name in names])
+
+
+def region_settings_update(
+    *, values: dict[str, Any], emblem: tuple[str, bytes] | None = None
+) -> RegionSettings:
+    """Change the region's settings row as the admin does (one save, audited); ``emblem`` (a file name
+    and its bytes) replaces the emblem only where there is none yet."""
+    from django.core.files.base import ContentFile
+
+    with transaction.atomic():
+        row = region_settings()
+        for name, value in values.items():
+            setattr(row, name, value)
+        if emblem is not None and not row.emblem:
+            row.emblem.save(emblem[0], ContentFile(emblem[1]), save=False)
+        row.save()
+        return row
 
 
 def region_settings_create_default() -> RegionSettings:
