@@ -23,6 +23,7 @@ from otklik.core.env import (
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("OTKLIK_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # the SQLite database or the queue's file, media, mail
 
 DEBUG = env_bool("DEBUG", False)
 # Development is `make demo`, `make test` (both set OTKLIK_DEV=1), DEBUG, or a pytest run. Everywhere
@@ -137,7 +138,6 @@ if DATABASE_URL:
         raise ImproperlyConfigured("DATABASE_URL: only postgresql:// URLs are supported")
     DATABASES = {"default": dict(_db)}
 else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
