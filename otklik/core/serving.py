@@ -19,7 +19,6 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 class ConcurrencyGate:
     def __init__(self, app: WSGIApp, limit: int) -> None:
         self.app = app
-        self.limit = limit
         self._slots = threading.BoundedSemaphore(limit)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -222,8 +222,6 @@ def _ensure_staff(organizations: list[Organization], centre: Organization, rng: 
     )
 
 
-
-
 @dataclass
 class LoadResult:
     appeals: int = 0
