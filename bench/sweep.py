@@ -24,7 +24,8 @@ from _common import median, setup_django
 # A fixed cutoff makes runs comparable; the odd microsecond keeps the sweeper's marks (= this moment)
 # apart from the generator's (a deadline plus one minute).
 NOW = dt.datetime(2026, 11, 20, 12, 0, 0, 123457, tzinfo=ZoneInfo("Europe/Moscow"))
-MARKERS = ("warned_at", "overdue_marked_at", "stage_overdue_marked_at", "executor_alarm_marked_at")
+MARKERS = ("warned_at", "overdue_marked_at", "stage_overdue_marked_at", "executor_alarm_marked_at",
+           "resolution_overdue_marked_at")
 
 
 def main() -> None:
@@ -72,7 +73,7 @@ def main() -> None:
 
     runs: list[dict[str, float]] = []
     for attempt in range(args.repeat):
-        if attempt:
+        if attempt or args.reuse:  # a reused database keeps the marks of the last run's first sweep
             _undo_sweep()
         started = time.perf_counter()
         first = sweep(now=NOW, batch=args.batch)
@@ -88,10 +89,11 @@ def main() -> None:
         runs.append({"first_s": first_s, "idle_s": idle_s, "load_average": os.getloadavg()[0],
                      "claimed": first.total(), "warned": first.warned,
                      "overdue": first.overdue, "stage_overdue": first.stage_overdue,
-                     "needs_executor": first.needs_executor})
+                     "needs_executor": first.needs_executor, "resolution_overdue": first.resolution_overdue})
         print(f"run {attempt + 1}: first sweep {first_s:.1f} s ({first.total() / first_s:.0f} rows/s: "
               f"warned={first.warned} overdue={first.overdue} stage={first.stage_overdue} "
-              f"needs_executor={first.needs_executor}); idle sweep {idle_s * 1000:.0f} ms (median of 5); load average "
+              f"needs_executor={first.needs_executor} resolution={first.resolution_overdue}); "
+              f"idle sweep {idle_s * 1000:.0f} ms (median of 5); load average "
               f"{os.getloadavg()[0]:.1f}", flush=True)
     first_s = median([r["first_s"] for r in runs])
     idle_s = median([r["idle_s"] for r in runs])

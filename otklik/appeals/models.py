@@ -6,7 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from otklik.appeals.lifecycle import OPEN_STATES, Action, Regime, State
@@ -166,14 +166,20 @@ class Appeal(models.Model):
             models.Index(fields=["due_at", "id"], condition=OPEN_Q, name="appeal_open_due"),
             models.Index(fields=["category", "received_at"], name="appeal_category_received"),
             models.Index(fields=["territory", "received_at"], name="appeal_territory_received"),
-            # Sweeper claims: only rows whose deadline has not been acted on are indexed.
+            # Sweeper claims (appeals/sweeps.py): only the rows the sweeper may still act on are indexed, and
+            # its claim's condition is the index's own (services.deadline_claim), so an idle sweep reads
+            # nothing it would then skip.
             models.Index(fields=["due_at"], condition=Q(overdue_marked_at__isnull=True) & OPEN_Q,
                          name="appeal_sweep_overdue"),
             models.Index(fields=["warn_at"], condition=Q(warned_at__isnull=True) & OPEN_Q,
                          name="appeal_sweep_warn"),
-            models.Index(fields=["stage_due_at"], condition=Q(stage_overdue_marked_at__isnull=True) & OPEN_Q,
+            # A stage whose deadline is the whole term's is covered by the overall breach.
+            models.Index(fields=["stage_due_at"],
+                         condition=Q(stage_overdue_marked_at__isnull=True) & OPEN_Q
+                         & (Q(due_at__isnull=True) | Q(stage_due_at__lt=F("due_at"))),
                          name="appeal_sweep_stage"),
-            models.Index(fields=["executor_alarm_at"], condition=Q(executor_alarm_marked_at__isnull=True),
+            models.Index(fields=["executor_alarm_at"],
+                         condition=Q(executor_alarm_marked_at__isnull=True, state=State.POSTPONED.value),
                          name="appeal_sweep_executor"),
             models.Index(fields=["resolution_due_at"],
                          condition=Q(resolution_overdue_marked_at__isnull=True, resolved_at__isnull=True),

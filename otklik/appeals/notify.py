@@ -6,16 +6,28 @@ keyed by the event and the recipient, so it is never created twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import functools
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, Role, User
 from otklik.appeals.models import Appeal, AppealEvent
-from otklik.notifications.services import notice_create, notice_texts
+from otklik.notifications.services import batch_memo, notice_batch, notice_create, notice_texts
+
+T = TypeVar("T")
+
+
+def batch(memo: dict[Any, Any] | None = None) -> AbstractContextManager[None]:
+    """Notices of many appeals at once (the sweeper's batches): the officials and role holders are read
+    once for the batch (or for all batches sharing ``memo``), the notices written together when it ends
+    (notifications.services.notice_batch)."""
+    return notice_batch(memo)
 
 
 def _fmt_date(value: Any) -> str:
@@ -62,11 +74,19 @@ def _texts(kind: str, appeal: Appeal, reason: str = "") -> tuple[str, str]:
     if kind == "needs_executor":
         from otklik.registry.selectors import region_settings
 
-        values["percent"] = str(region_settings().postponed_executor_percent)
+        values["percent"] = _memoised(("percent",), lambda: str(region_settings().postponed_executor_percent))
     # The region's own wording (notifications.NoticeTemplate, edited in the admin) wins over the built-in one.
     custom = notice_texts(kind, values)
     if custom is not None:
         return custom
+    subject, body = _builtin_texts(get_language())[kind]
+    return subject % values, body % values
+
+
+@functools.cache
+def _builtin_texts(language: str | None) -> dict[str, tuple[str, str]]:
+    """The built-in texts in the active ``language``, translated once per process (a sweep formats
+    thousands of notices; translating every text for each of them was a third of its time)."""
     templates: dict[str, tuple[str, str]] = {
         "registered": (_("Your message %(number)s is registered"),
                        _("Your message is registered under number %(number)s. The answer is due by %(due)s.\n"
@@ -131,8 +151,7 @@ def _texts(kind: str, appeal: Appeal, reason: str = "") -> tuple[str, str]:
                            _("No more than %(percent)s %% of the postponed term of appeal %(number)s remains: "
                              "assign an executor.")),
     }
-    subject, body = templates[kind]
-    return subject % values, body % values
+    return templates
 
 
 def applicant(appeal: Appeal, event: AppealEvent, kind: str) -> None:
@@ -151,16 +170,39 @@ def staff(appeal: Appeal, event: AppealEvent | None, kind: str, user_ids: Iterab
     assert kind in STAFF_KINDS, kind
     subject, body = _texts(kind, appeal, event.reason if event else "")
     key = dedupe or f"event:{event.pk if event else 0}:{kind}"
-    for user in User.objects.filter(pk__in=[uid for uid in user_ids if uid], is_active=True):
+    for user in _active_users([uid for uid in user_ids if uid]):
         notice_create(kind=kind, dedupe=key, subject=subject, body=body, appeal_id=appeal.pk, recipient=user)
+
+
+def _active_users(ids: list[int]) -> list[User]:
+    memo = batch_memo()
+    if memo is None:
+        return list(User.objects.filter(pk__in=ids, is_active=True))
+    # In a batch (the sweeper's), each official is read once for all the batch's notices.
+    missing = [uid for uid in dict.fromkeys(ids) if ("user", uid) not in memo]
+    if missing:
+        found = {user.pk: user for user in User.objects.filter(pk__in=missing, is_active=True)}
+        for uid in missing:
+            memo["user", uid] = found.get(uid)
+    return [user for uid in dict.fromkeys(ids) if (user := memo["user", uid]) is not None]
+
+
+def _memoised(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """In a notice batch (the sweeper's), what is the same for many notices is read once."""
+    memo = batch_memo()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return cast(T, memo[key])
 
 
 def _role_holders(organization_id: int | None, role: str) -> list[int]:
     if organization_id is None:
         return []
-    return list(
+    return _memoised(("role", organization_id, role), lambda: list(
         Membership.objects.filter(organization_id=organization_id, role=role).values_list("user_id", flat=True)
-    )
+    ))
 
 
 def organization_coordinators(appeal: Appeal, event: AppealEvent | None, kind: str, dedupe: str | None = None) -> None:
@@ -182,5 +224,6 @@ def organization_heads(appeal: Appeal, event: AppealEvent | None, kind: str) -> 
 
 
 def moderators(appeal: Appeal, event: AppealEvent | None, kind: str, dedupe: str | None = None) -> None:
-    ids = Membership.objects.filter(role=Role.MODERATOR).values_list("user_id", flat=True)
-    staff(appeal, event, kind, list(ids), dedupe=dedupe)
+    ids = _memoised(("role", None, Role.MODERATOR), lambda: list(
+        Membership.objects.filter(role=Role.MODERATOR).values_list("user_id", flat=True)))
+    staff(appeal, event, kind, ids, dedupe=dedupe)

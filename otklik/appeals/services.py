@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models.sql.query import Query
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from otklik.accounts.models import Membership, Role, User
 from otklik.accounts.permissions import capacities, find_capacity, is_staff_account
 from otklik.appeals import chain, deadlines, notify
-from otklik.appeals.lifecycle import APPLICANT, OPEN_STATES, SYSTEM, Action, Regime, State, Transition, transition_for
+from otklik.appeals.lifecycle import APPLICANT, SYSTEM, Action, Regime, State, Transition, transition_for
 from otklik.appeals.models import (
     Appeal,
     AppealEvent,
@@ -1005,37 +1006,54 @@ def appeal_comment(
 # --- the sweeper's writes ----------------------------------------------------------------------------
 
 
-def deadline_claim(*, marker: str, moment: str, extra_where: str, only_open: bool, now: dt.datetime,
-                   limit: int) -> list[int]:
-    """The sweeper's claim of due rows (appeals/sweeps.py): set ``marker`` where it is still empty and
-    ``moment`` has come, and return the ids. A conditional UPDATE … RETURNING, so two sweepers never
-    claim one row; on PostgreSQL locked rows are skipped."""
+def _index_condition(index_name: str) -> tuple[str, list[Any]]:
+    """The WHERE of one of the appeal's partial indexes, rendered as Django renders it for the index:
+    a claim that repeats it word for word lets the planner read that index and nothing else."""
+    index = next(i for i in Appeal._meta.indexes if i.name == index_name)
+    query = Query(model=Appeal, alias_cols=False)
+    where = query.build_where(index.condition)
+    sql, params = where.as_sql(query.get_compiler(connection=connection), connection)
+    return sql, list(params)
+
+
+def deadline_claim(*, index: str, marker: str, moment: str, now: dt.datetime, limit: int) -> list[int]:
+    """The sweeper's claim of due rows (appeals/sweeps.py): the rows of the partial ``index`` (whose
+    condition holds "``marker`` is still empty" and what else makes a row due) whose ``moment`` has
+    come get ``marker`` set, and their ids are returned. A conditional UPDATE … RETURNING, so two
+    sweepers never claim one row; on PostgreSQL locked rows are skipped."""
     table = Appeal._meta.db_table
-    states = ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATES))
-    state_filter = f"AND state IN ({states})" if only_open else ""
+    condition, params = _index_condition(index)
     lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     sql = (
         f"UPDATE {table} SET {marker} = %s WHERE id IN ("
-        f"SELECT id FROM {table} WHERE {marker} IS NULL AND {moment} <= %s {state_filter} "
-        f"{extra_where} ORDER BY {moment} LIMIT %s{lock}"
+        f"SELECT id FROM {table} WHERE {condition} AND {moment} <= %s "
+        f"ORDER BY {moment} LIMIT %s{lock}"
         f") AND {marker} IS NULL RETURNING id"
     )
     with connection.cursor() as cursor:
         at = connection.ops.adapt_datetimefield_value(now)
-        cursor.execute(sql, [at, at, limit])
+        cursor.execute(sql, [at, *params, at, limit])
         return [row[0] for row in cursor.fetchall()]
 
 
-def breach_record(
-    appeal: Appeal, stage: str, due: dt.datetime | None, now: dt.datetime, *, internal: bool = False
-) -> None:
-    """Record a missed deadline once (a repeated call does nothing), with who held the appeal."""
-    if due is None:
-        return
+@dataclass(frozen=True)
+class Breach:
+    """A missed deadline as the sweeper found it; ``internal`` for a stage budget the acts do not fix."""
+
+    appeal: Appeal
+    stage: str
+    due: dt.datetime | None
+    internal: bool = False
+
+
+def breaches_record(breaches: list[Breach], now: dt.datetime) -> None:
+    """Record missed deadlines once each (a repeated one is ignored), with who held the appeal then:
+    one statement for a whole batch of the sweeper's."""
     DeadlineBreach.objects.bulk_create(
-        [DeadlineBreach(appeal=appeal, stage=stage, due_at=due, detected_at=now, organization_id=appeal.organization_id,
-                        executor_id=appeal.executor_id, coordinator_id=appeal.coordinator_id, state=appeal.state,
-                        internal=internal)],
+        [DeadlineBreach(appeal=b.appeal, stage=b.stage, due_at=b.due, detected_at=now,
+                        organization_id=b.appeal.organization_id, executor_id=b.appeal.executor_id,
+                        coordinator_id=b.appeal.coordinator_id, state=b.appeal.state, internal=b.internal)
+         for b in breaches if b.due is not None],
         ignore_conflicts=True,
     )
 

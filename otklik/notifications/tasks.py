@@ -80,6 +80,17 @@ def _send_email(notice: Notice) -> None:
 
 @task()
 def deliver_notice(notice_id: int) -> bool:
+    return _deliver(notice_id)
+
+
+@task()
+def deliver_notices(notice_ids: list[int]) -> int:
+    """A batch's notices (the sweeper's) in one task; each is claimed and recorded on its own, so a
+    worker that dies midway leaves the rest to ``retry_unsent``. Returns how many were sent."""
+    return sum(_deliver(notice_id) for notice_id in notice_ids)
+
+
+def _deliver(notice_id: int) -> bool:
     now = timezone.now()
     lease = dt.timedelta(seconds=settings.NOTICE_LEASE_SECONDS)
     if not notice_claim(notice_id=notice_id, now=now, lease=lease, max_attempts=MAX_ATTEMPTS):

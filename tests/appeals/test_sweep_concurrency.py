@@ -103,13 +103,13 @@ def _once_per_appeal_and_holder(kind: str, ids: list[int], holders: set[int]) ->
 def test_two_sweepers_side_by_side_record_each_breach_and_notice_exactly_once(monkeypatch):
     overdue, approaching, coordinator_id, executor_id = _due_appeals()
     # Widen each claimed batch's transaction a little so the two sweepers really overlap.
-    breach = sweeps._breach
+    record = sweeps.breaches_record
 
-    def slow_breach(*args, **kwargs):
-        threading.Event().wait(0.002)
-        breach(*args, **kwargs)
+    def slow_record(*args, **kwargs):
+        threading.Event().wait(0.02)
+        record(*args, **kwargs)
 
-    monkeypatch.setattr(sweeps, "_breach", slow_breach)
+    monkeypatch.setattr(sweeps, "breaches_record", slow_record)
 
     results = _run_side_by_side(2, batch=10)
 
