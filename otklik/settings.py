@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -125,18 +126,33 @@ TEMPLATES = [
     },
 ]
 
-DATABASE_URL = env_str("DATABASE_URL", "")
-if DATABASE_URL:
+
+def _postgresql(variable: str, url: str) -> dict[str, Any]:
     try:
         # A pooled connection is checked before reuse: after a database restart the first request
         # reconnects instead of failing on a dead socket.
-        _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0),
-                                    conn_health_checks=True)
+        db = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0),
+                                   conn_health_checks=True)
     except ValueError as exc:
-        raise ImproperlyConfigured(f"DATABASE_URL: {exc}") from None
-    if _db.get("ENGINE") != "django.db.backends.postgresql":
-        raise ImproperlyConfigured("DATABASE_URL: only postgresql:// URLs are supported")
-    DATABASES = {"default": dict(_db)}
+        raise ImproperlyConfigured(f"{variable}: {exc}") from None
+    if db.get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(f"{variable}: only postgresql:// URLs are supported")
+    return dict(db)
+
+
+DATABASE_URL = env_str("DATABASE_URL", "")
+# A read replica of the primary for the figures of reports (core/replica.py, docs/deployment.md).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL and not DATABASE_URL:
+    raise ImproperlyConfigured("DATABASE_REPLICA_URL: a read replica needs the primary on PostgreSQL too "
+                               "(set DATABASE_URL=postgresql://…)")
+if DATABASE_URL:
+    DATABASES = {"default": _postgresql("DATABASE_URL", DATABASE_URL)}
+    if DATABASE_REPLICA_URL:
+        # Tests read the replica through the test database itself: no second test database is made.
+        DATABASES["replica"] = {**_postgresql("DATABASE_REPLICA_URL", DATABASE_REPLICA_URL),
+                                "TEST": {"MIRROR": "default"}}
+        DATABASE_ROUTERS = ["otklik.core.replica.ReplicaRouter"]
 else:
     DATABASES = {
         "default": {

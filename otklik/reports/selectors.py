@@ -21,6 +21,7 @@ from otklik.accounts.models import Role, User
 from otklik.accounts.permissions import capacities
 from otklik.appeals.lifecycle import OPEN_STATES, Regime
 from otklik.appeals.models import Appeal, Channel, DeadlineBreach
+from otklik.core.replica import replica_reads
 from otklik.registry.models import Category, Organization, Territory
 from otklik.registry.selectors import category_tree
 from otklik.reports import aggregates as agg
@@ -165,10 +166,16 @@ def _overdue_now(scope_orgs: frozenset[int] | None, filters: DashboardFilters, n
 
 
 def dashboard(user: User, filters: DashboardFilters, *, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Every figure of the dashboard for what the user may see, computed from the rollups."""
+    """Every figure of the dashboard for what the user may see, computed from the rollups. What the user
+    may see is read on the primary (a role just taken away counts at once); the figures on the read
+    replica when there is one: they may be seconds behind, as a dashboard may."""
     now = now or timezone.now()
-    scope = report_scope(user, at=now)
-    orgs = scope.restrict(filters.organization_id)
+    orgs = report_scope(user, at=now).restrict(filters.organization_id)
+    with replica_reads():
+        return _dashboard_figures(orgs, filters, now)
+
+
+def _dashboard_figures(orgs: frozenset[int] | None, filters: DashboardFilters, now: dt.datetime) -> dict[str, Any]:
     regimes = [filters.regime] if filters.regime else None
     piece = agg.Slice(date_from=filters.date_from, date_to=filters.date_to, organization_ids=orgs,
                       territory_id=filters.territory_id, category_id=filters.category_id, regimes=regimes)

@@ -4,12 +4,13 @@ the disciplinary register, SSTU results and exports. Each records who acted and 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from otklik.accounts.permissions import capacities
 from otklik.appeals.lifecycle import Action, Regime, State
 from otklik.appeals.models import Appeal, AppealEvent, DeadlineBreach, PersonalDataAccess
 from otklik.appeals.services import AppealError, personal_data_access_record
+from otklik.core.replica import REPLICA, replica_reads, replica_usable
 from otklik.registry.models import Organization
 from otklik.reports import aggregates as agg
 from otklik.reports import documents, sstu
@@ -44,7 +46,7 @@ from otklik.reports.models import (
     SstuSettings,
 )
 from otklik.reports.rollup import rollup_update
-from otklik.reports.selectors import measure_role, report_scope, visible_breaches
+from otklik.reports.selectors import ReportScope, measure_role, report_scope, visible_breaches
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_DELIVERY_ATTEMPTS = 5
@@ -96,7 +98,7 @@ def report_generate(*, kind: str, day: dt.date, organization_id: int = 0, user: 
         return existing
     if replace and user is not None and not report_scope(user).region_wide:
         raise _fail("forbidden", _("Only the region's coordinators may make a report again."), status=403)
-    data = report_figures(kind, start, end, organization_id)
+    data = _frozen_figures(kind, start, end, organization_id)
     data["generated_at"] = timezone.localtime(now).strftime("%d.%m.%Y %H:%M")
     xlsx = documents.render_xlsx(data)
     pdf = documents.render_pdf(data)
@@ -117,6 +119,32 @@ def report_generate(*, kind: str, day: dt.date, organization_id: int = 0, user: 
             return found
         transaction.on_commit(lambda: _enqueue_delivery(report.pk))
     return report
+
+
+def _frozen_figures(kind: str, start: dt.date, end: dt.date, organization_id: int) -> dict[str, Any]:
+    """The report's figures, from the read replica once it has folded the logs as far as the primary
+    has. A frozen report is sent and kept as it is, and its job has just brought the rollups up to date
+    on the primary: a replica a few seconds behind would leave that fold out of it for good."""
+    if replica_usable() and _replica_has_folded(wait=REPLICA_CATCH_UP_SECONDS):
+        with replica_reads():
+            return report_figures(kind, start, end, organization_id)
+    return report_figures(kind, start, end, organization_id)
+
+
+# How long a frozen report waits for the replica to catch up before it reads the primary instead.
+REPLICA_CATCH_UP_SECONDS = 5.0
+
+
+def _replica_has_folded(*, wait: float) -> bool:
+    target = dict(RollupCursor.objects.using(DEFAULT_DB_ALIAS).values_list("name", "last_id"))
+    deadline = time.monotonic() + wait
+    while True:
+        there = dict(RollupCursor.objects.using(REPLICA).values_list("name", "last_id"))
+        if all(there.get(name, 0) >= last_id for name, last_id in target.items()):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.2)
 
 
 def _enqueue_delivery(report_id: int) -> None:
@@ -405,6 +433,11 @@ def sstu_monitoring(*, user: User, day: dt.date) -> list[dict[str, Any]]:
     """Per organisation, the 59-FZ appeals whose status changed in the month: how many reached
     SSTU.RF and how many did not yet (doc 000: monthly monitoring)."""
     scope = report_scope(user)
+    with replica_reads():  # counts of a report: the replica may be seconds behind
+        return _sstu_monitoring_rows(scope, day)
+
+
+def _sstu_monitoring_rows(scope: ReportScope, day: dt.date) -> list[dict[str, Any]]:
     start, end = agg.month_of(day)
     tz = timezone.get_current_timezone()
     low = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
