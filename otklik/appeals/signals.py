@@ -12,10 +12,18 @@ from __future__ import annotations
 from django.db import transaction
 from django.dispatch import Signal
 
+from otklik.core.queue import enqueued_together
+
 event_recorded = Signal()  # kwargs: appeal_id: int, actions: list[str]
+
+
+def _send(appeal_id: int, actions: list[str]) -> None:
+    # The receivers' tasks (routing's and the detector's after an intake) reach the queue together.
+    with enqueued_together():
+        event_recorded.send(sender=None, appeal_id=appeal_id, actions=actions)
 
 
 def send_after_commit(appeal_id: int, actions: list[str]) -> None:
     if not event_recorded.receivers:
         return
-    transaction.on_commit(lambda: event_recorded.send(sender=None, appeal_id=appeal_id, actions=actions))
+    transaction.on_commit(lambda: _send(appeal_id, actions))
