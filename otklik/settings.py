@@ -137,7 +137,11 @@ def _postgresql(variable: str, url: str) -> dict[str, Any]:
         raise ImproperlyConfigured(f"{variable}: {exc}") from None
     if db.get("ENGINE") != "django.db.backends.postgresql":
         raise ImproperlyConfigured(f"{variable}: only postgresql:// URLs are supported")
-    return dict(db)
+    # No JIT compilation: a staff page's counts over an organisation's appeals cost enough for the planner
+    # to compile them, and compiling took 240 of a query's 350 ms at a million appeals (bench/README.md).
+    options = dict(db.get("OPTIONS") or {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    return {**db, "OPTIONS": options}
 
 
 DATABASE_URL = env_str("DATABASE_URL", "")

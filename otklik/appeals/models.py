@@ -41,6 +41,8 @@ def _new_token() -> str:
 
 
 OPEN_Q = Q(state__in=sorted(str(s) for s in OPEN_STATES))
+# What the staff queues' conditions read besides the state and the term (appeals/selectors.QUEUES).
+QUEUE_COLUMNS = ["warn_at", "executor_alarm_at", "proposed_until", "redirect_count", "regime", "significant"]
 
 
 class Appeal(models.Model):
@@ -159,9 +161,13 @@ class Appeal(models.Model):
         verbose_name_plural = _("appeals")
         ordering = ["-received_at", "-id"]
         indexes = [
-            models.Index(fields=["organization", "state", "due_at"], name="appeal_org_state_due"),
-            models.Index(fields=["executor", "state", "due_at"], name="appeal_executor_state_due"),
-            models.Index(fields=["state", "due_at"], name="appeal_state_due"),
+            # The staff queues' lists and counts (appeals/selectors.py): the columns the queues' conditions
+            # read are included, so the side menu's counts are read from the index alone (PostgreSQL).
+            models.Index(fields=["organization", "state", "due_at"], include=QUEUE_COLUMNS,
+                         name="appeal_org_state_due"),
+            models.Index(fields=["executor", "state", "due_at"], include=[*QUEUE_COLUMNS, "organization"],
+                         name="appeal_executor_state_due"),
+            models.Index(fields=["state", "due_at"], include=QUEUE_COLUMNS, name="appeal_state_due"),
             # The region-wide queue lists every open appeal by deadline.
             models.Index(fields=["due_at", "id"], condition=OPEN_Q, name="appeal_open_due"),
             models.Index(fields=["category", "received_at"], name="appeal_category_received"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Any, cast
 
 from django.conf import settings
@@ -153,9 +153,30 @@ class _CountedPaginator(Paginator):
         return self.total
 
 
+class _CappedPaginator(Paginator):
+    """A search or a filtered queue is counted up to ``COUNT_CAP``: beyond that the list says "more than"
+    and its pages end there. A frequent word matches a tenth of a million appeals, and counting them
+    all took a second; nobody pages through them instead of narrowing the search."""
+
+    @cached_property
+    def _counted(self) -> int:
+        return int(cast(Any, self.object_list)[:COUNT_CAP + 1].count())
+
+    @property
+    def count(self) -> int:
+        return min(self._counted, COUNT_CAP)
+
+    @property
+    def capped(self) -> bool:
+        return self._counted > COUNT_CAP
+
+
+COUNT_CAP = 1000
+
+
 def _page(request: HttpRequest, queryset: Any, *, total: int | None = None) -> Any:
-    paginator = Paginator(queryset, PAGE_SIZE) if total is None else _CountedPaginator(queryset, PAGE_SIZE,
-                                                                                        total=total)
+    paginator = _CappedPaginator(queryset, PAGE_SIZE) if total is None else _CountedPaginator(queryset, PAGE_SIZE,
+                                                                                               total=total)
     return paginator.get_page(request.GET.get("page"))
 
 

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,3 +103,14 @@ def test_behind_tls_cookies_are_secure_and_hsts_is_sent():
 def test_the_admin_path_is_configurable():
     assert _print("reverse('admin:index')", OTKLIK_ADMIN_PATH="/control-7f/") == "/control-7f/"
     assert _print("reverse('admin:index')") == "/admin/"
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT")
+def test_postgresql_connections_compile_no_query_with_jit():
+    """A staff page's counts cost enough for PostgreSQL to JIT-compile them: compiling took longer than
+    running them (bench/README.md), so the connections turn it off."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

@@ -2,6 +2,9 @@
 and the dashboard counts how many automatic decisions were later corrected."""
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from otklik.accounts.models import Role
 from otklik.appeals.lifecycle import Action, State
@@ -89,3 +92,22 @@ def test_the_dashboard_counts_automatic_routings_later_redirected(trained, djang
     # An official of an unrelated organisation sees none of these appeals, so counts none of them.
     outsider = f.user("outsider", (Role.COORDINATOR, f.organization("Другая")))
     assert selectors.automatic_routing_figures(outsider).routed == 0
+
+
+def test_the_card_recounts_the_automatic_decisions_every_few_minutes_not_on_every_card(
+        trained, django_capture_on_commit_callbacks):
+    _set(trained, auto_route=True, auto_route_threshold=0.6)
+    _submit(trained, SURE, capture=django_capture_on_commit_callbacks)
+    by_hand = _submit(trained, "Просим разобраться", category="вода", capture=django_capture_on_commit_callbacks)
+    moderator = trained.moderator
+    card = selectors.card(moderator, by_hand)
+    assert card is not None and card.automatic.routed == 1
+    _submit(trained, SURE + ", и ещё раз", capture=django_capture_on_commit_callbacks)
+    with CaptureQueriesContext(connection) as queries:
+        again = selectors.card(moderator, by_hand)
+    assert again is not None and again.automatic.routed == 1  # as counted a moment ago
+    assert not [q for q in queries.captured_queries if "appeals_appealevent" in q["sql"] and "COUNT" in q["sql"]]
+    assert selectors.automatic_routing_figures(moderator).routed == 2  # what the next recount shows
+    cache.delete(f"routing:automatic:{moderator.pk}")  # the few minutes have passed
+    recounted = selectors.card(moderator, by_hand)
+    assert recounted is not None and recounted.automatic.routed == 2

@@ -169,3 +169,20 @@ def test_it_finds_words_in_other_forms_by_full_text_search(two_orgs):
     assert find("дороги") == {road}
     assert find("трамвай") == set()
     assert find(lamp.number) == {lamp}
+
+
+def test_a_search_with_more_matches_than_it_counts_says_more_than_and_pages_up_to_there(
+        client, two_orgs, monkeypatch):
+    from otklik.workspace import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 60)
+    w = two_orgs
+    for i in range(63):
+        w.routed(f"Обращение номер {i} про фонари у дома")
+    client.force_login(w.coordinator_a)
+    found = _numbers(client, "/workspace/search/?q=фонари")
+    assert 'data-total="60+"' in found and "Больше 60 обращений: уточните поиск" in found
+    assert "страница 1 из 2" in found  # 60 of 63, in pages of 50
+    assert _numbers(client, "/workspace/search/?q=фонари&page=2").count('data-appeal="') == 10
+    narrowed = _numbers(client, "/workspace/search/?q=фонари+номер+7")
+    assert 'data-total="1"' in narrowed and "Больше" not in narrowed
