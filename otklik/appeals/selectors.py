@@ -26,7 +26,7 @@ from otklik.accounts.models import Role, User
 from otklik.accounts.permissions import Capacity, capacities, find_capacity
 from otklik.appeals import chain
 from otklik.appeals.lifecycle import APPLICANT, OPEN_STATES, SYSTEM, Action, Regime, State, actions_from
-from otklik.appeals.models import Appeal, AppealEvent
+from otklik.appeals.models import MODERATED_STATES, Appeal, AppealEvent
 from otklik.registry.models import Category, Territory
 from otklik.registry.selectors import region_settings
 
@@ -298,10 +298,10 @@ QUEUES: dict[str, Queue] = {
     for queue in [
         # Moderator: incoming messages and social posts to accept, reject or route.
         Queue("moderation", frozenset({Role.MODERATOR}),
-              lambda now: _states(State.RECEIVED, State.MODERATION) & ~Q(regime=Regime.SOCIAL),
+              lambda now: Q(state__in=MODERATED_STATES) & ~Q(regime=Regime.SOCIAL),
               default_sort="received", bulk=(Action.ROUTE,)),
         Queue("social", frozenset({Role.MODERATOR}),
-              lambda now: _states(State.RECEIVED, State.MODERATION) & Q(regime=Regime.SOCIAL),
+              lambda now: Q(state__in=MODERATED_STATES) & Q(regime=Regime.SOCIAL),
               default_sort="received", bulk=(Action.ROUTE,)),
         # Coordinator: to distribute; postponed ones that need an executor again (the 75 % rule);
         # approaching and overdue; redirected to the organisation by another one.
