@@ -92,8 +92,9 @@ MIDDLEWARE = [
 # Open311 (a machine API: no sessions, sign-in, forms or messages, and the region's one language) runs
 # this part of the chain (otklik/wsgi.py).
 OPEN311_MIDDLEWARE = [m for m in MIDDLEWARE if m.rsplit(".", 1)[-1] in {
-    "SecurityMiddleware", "DatabaseUnavailableMiddleware", "CommonMiddleware", "RateLimitMiddleware",
-    "XFrameOptionsMiddleware", "CSPMiddleware"}]
+    "SecurityMiddleware", "DatabaseUnavailableMiddleware", "CommonMiddleware", "RateLimitMiddleware"}]
+# Answers that are data only: one constant, strictest policy (core/headers.py) instead of the pages' CSP.
+OPEN311_MIDDLEWARE.insert(1, "otklik.core.headers.DataOnlyHeadersMiddleware")
 
 # Configuration whose every change is recorded with who, when and from where (core/audit.py): roles,
 # routing, categories, deadlines and calendars, and the settings of each domain.

@@ -55,7 +55,8 @@ def test_open311_answers_with_its_headers_and_without_session_machinery(call, ci
     status, headers, content = call("GET", "/open311/v2/services.json")
     assert status.startswith("200") and "Срок ответа" in json.loads(content)[0]["description"]
     assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
-    assert "content-security-policy" in headers
+    # Data only: nothing may load or frame it (core/headers.py).
+    assert headers["content-security-policy"].startswith("default-src 'none'; frame-ancestors 'none'")
     assert "set-cookie" not in headers and "Cookie" not in headers.get("vary", "")
     raw = api_key_create(name="Приложение")[1]
     form = {"api_key": raw, "service_code": citizens.heating.code, "lat": "55.7", "long": "37.6",
