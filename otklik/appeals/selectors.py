@@ -274,62 +274,67 @@ def executors_for(user: User, organization_ids: Iterable[int]) -> QuerySet[User]
 # --- work queues ------------------------------------------------------------------------------------
 
 
+def _anything(now: dt.datetime) -> Q:
+    return Q()
+
+
 @dataclass(frozen=True)
 class Queue:
-    """A work queue of one role: which appeals it holds, in which order by default."""
+    """A work queue of one role: the appeals in ``states`` (open ones only) that also meet ``extra``, in
+    which order by default."""
 
     key: str
     roles: frozenset[str]
-    condition: Callable[[dt.datetime], Q]
+    states: tuple[str, ...]
+    extra: Callable[[dt.datetime], Q] = _anything
     default_sort: str = "due"
     # Bulk actions offered on the page (action names of the lifecycle).
     bulk: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # The side menu counts a scope's appeals in the queues' states (queue_counts): closed ones never count.
+        assert {str(state) for state in self.states} <= set(OPEN), (self.key, self.states)
+
+    def condition(self, now: dt.datetime) -> Q:
+        return Q(state__in=[str(state) for state in self.states]) & self.extra(now)
+
 
 WORKING_STATES = (State.EXECUTION, State.POSTPONED)
-
-
-def _states(*states: str) -> Q:
-    return Q(state__in=list(states))
-
+MODERATED = tuple(MODERATED_STATES)
 
 QUEUES: dict[str, Queue] = {
     queue.key: queue
     for queue in [
         # Moderator: incoming messages and social posts to accept, reject or route.
-        Queue("moderation", frozenset({Role.MODERATOR}),
-              lambda now: Q(state__in=MODERATED_STATES) & ~Q(regime=Regime.SOCIAL),
+        Queue("moderation", frozenset({Role.MODERATOR}), MODERATED, lambda now: ~Q(regime=Regime.SOCIAL),
               default_sort="received", bulk=(Action.ROUTE,)),
-        Queue("social", frozenset({Role.MODERATOR}),
-              lambda now: Q(state__in=MODERATED_STATES) & Q(regime=Regime.SOCIAL),
+        Queue("social", frozenset({Role.MODERATOR}), MODERATED, lambda now: Q(regime=Regime.SOCIAL),
               default_sort="received", bulk=(Action.ROUTE,)),
         # Coordinator: to distribute; postponed ones that need an executor again (the 75 % rule);
         # approaching and overdue; redirected to the organisation by another one.
-        Queue("distribute", frozenset({Role.COORDINATOR}), lambda now: _states(State.COORDINATION),
+        Queue("distribute", frozenset({Role.COORDINATOR}), (State.COORDINATION,),
               bulk=(Action.ASSIGN, Action.REDIRECT)),
-        Queue("needs_executor", frozenset({Role.COORDINATOR}),
-              lambda now: _states(State.POSTPONED) & Q(executor_alarm_at__lte=now), bulk=(Action.ASSIGN,)),
+        Queue("needs_executor", frozenset({Role.COORDINATOR}), (State.POSTPONED,),
+              lambda now: Q(executor_alarm_at__lte=now), bulk=(Action.ASSIGN,)),
         # Postponements the executors proposed: the coordinator (or head) confirms or declines them.
-        Queue("postponement_proposals", frozenset({Role.COORDINATOR, Role.HEAD}),
-              lambda now: _states(*WORKING_STATES) & Q(proposed_until__isnull=False), default_sort="received"),
-        Queue("approaching", frozenset({Role.COORDINATOR, Role.HEAD}),
-              lambda now: _states(*OPEN) & Q(warn_at__lte=now, due_at__gte=now)),
-        Queue("overdue", frozenset({Role.COORDINATOR, Role.HEAD}), lambda now: _states(*OPEN) & Q(due_at__lt=now)),
-        Queue("redirected", frozenset({Role.COORDINATOR}),
-              lambda now: _states(State.COORDINATION) & Q(redirect_count__gt=0), bulk=(Action.ASSIGN,)),
+        Queue("postponement_proposals", frozenset({Role.COORDINATOR, Role.HEAD}), WORKING_STATES,
+              lambda now: Q(proposed_until__isnull=False), default_sort="received"),
+        Queue("approaching", frozenset({Role.COORDINATOR, Role.HEAD}), tuple(OPEN),
+              lambda now: Q(warn_at__lte=now, due_at__gte=now)),
+        Queue("overdue", frozenset({Role.COORDINATOR, Role.HEAD}), tuple(OPEN), lambda now: Q(due_at__lt=now)),
+        Queue("redirected", frozenset({Role.COORDINATOR}), (State.COORDINATION,),
+              lambda now: Q(redirect_count__gt=0), bulk=(Action.ASSIGN,)),
         # Executor: their own appeals, nearest deadline first.
         # Approved answers are theirs to place (seed 001 §8).
-        Queue("mine", frozenset({Role.EXECUTOR}),
-              lambda now: _states(State.EXECUTION, State.POSTPONED, State.APPROVED)),
+        Queue("mine", frozenset({Role.EXECUTOR}), (State.EXECUTION, State.POSTPONED, State.APPROVED)),
         # Head: answers to approve, approved answers to publish.
-        Queue("approval", frozenset({Role.HEAD}), lambda now: _states(State.APPROVAL)),
-        Queue("publication", frozenset({Role.HEAD, Role.COORDINATOR}), lambda now: _states(State.APPROVED)),
+        Queue("approval", frozenset({Role.HEAD}), (State.APPROVAL,)),
+        Queue("publication", frozenset({Role.HEAD, Role.COORDINATOR}), (State.APPROVED,)),
         # Regional coordinator: the whole region, and what is overdue in it.
-        Queue("region", frozenset({Role.REGIONAL_COORDINATOR}), lambda now: _states(*OPEN)),
-        Queue("region_overdue", frozenset({Role.REGIONAL_COORDINATOR}),
-              lambda now: _states(*OPEN) & Q(due_at__lt=now)),
-        Queue("significant", frozenset({Role.REGIONAL_COORDINATOR}),
-              lambda now: _states(*OPEN) & Q(significant=True), default_sort="received"),
+        Queue("region", frozenset({Role.REGIONAL_COORDINATOR}), tuple(OPEN)),
+        Queue("region_overdue", frozenset({Role.REGIONAL_COORDINATOR}), tuple(OPEN), lambda now: Q(due_at__lt=now)),
+        Queue("significant", frozenset({Role.REGIONAL_COORDINATOR}), tuple(OPEN), lambda now: Q(significant=True),
+              default_sort="received"),
     ]
 }
 
@@ -432,10 +437,10 @@ def queue_counts(user: User, views: list[QueueView], *, now: dt.datetime | None 
         if executor_id is not None:
             base = base.filter(executor_id=executor_id)
         conditions = {f"q{index}": views[index].queue.condition(now) for index in members}
-        # Every queue holds open appeals only (tests/appeals/test_queues_hold_open_appeals.py): counted over
-        # the scope's open appeals, and counting a column the index holds (state is never empty), the
-        # counts are one range of a covering index (appeals/models.py), not a visit to every row.
-        row = base.filter(state__in=OPEN).aggregate(
+        # Counted over the scope's appeals in the queues' states, counting a column the index holds (state
+        # is never empty): one range of a covering index (appeals/models.py), not a visit to every row.
+        states = sorted({str(state) for index in members for state in views[index].queue.states})
+        row = base.filter(state__in=states).aggregate(
             **{key: Count("state", filter=cond) for key, cond in conditions.items()})
         counts.update({index: int(row[f"q{index}"] or 0) for index in members})
     return [

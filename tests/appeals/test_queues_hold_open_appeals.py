@@ -1,5 +1,6 @@
-"""Every staff queue holds open appeals only: the side menu counts the queues over a scope's open
-appeals (appeals/selectors.queue_counts), so a queue that took in a closed appeal would be miscounted."""
+"""Every staff queue holds appeals of its own states only, all of them open: the side menu counts the queues
+over a scope's appeals in those states (appeals/selectors.queue_counts), so a queue that took in another
+appeal would be miscounted."""
 
 from __future__ import annotations
 
@@ -35,4 +36,13 @@ def test_no_queue_takes_in_a_closed_appeal_whatever_else_it_matches(region):
     for queue in QUEUES.values():
         matched = Appeal.objects.filter(queue.condition(now))
         assert not matched.exclude(state__in=[str(s) for s in OPEN_STATES]).exists(), queue.key
+        assert not matched.exclude(state__in=[str(s) for s in queue.states]).exists(), queue.key
     assert Appeal.objects.filter(QUEUES["overdue"].condition(now), pk=open_appeal.pk).exists()
+
+
+def test_a_queue_of_closed_appeals_cannot_be_defined():
+    from otklik.accounts.models import Role
+    from otklik.appeals.selectors import Queue
+
+    with pytest.raises(AssertionError):
+        Queue("answered", frozenset({Role.HEAD}), (State.ANSWERED,))
