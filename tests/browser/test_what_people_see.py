@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from PIL import Image
 
 from otklik.appeals import services as s
@@ -121,7 +122,8 @@ def test_the_tracking_page_shows_the_answer_as_a_letter_with_a_pdf(page, citizen
     assert letter.locator("li").all_inner_texts() == ["засыпать щебнем;", "уложить асфальт."]
     text = letter.inner_text()
     assert "**" not in text and "](" not in text
-    assert f"№ {appeal.number}/1 от {appeal.answered_at:%d.%m.%Y}" in page.inner_text("#answer-ref")
+    # The date of the letter is the region's (Moscow) day: after 21:00 UTC it is already the next one.
+    assert f"№ {appeal.number}/1 от {timezone.localtime(appeal.answered_at):%d.%m.%Y}" in page.inner_text("#answer-ref")
     assert "Администрация Тестовска" in text and "Адресат: Анна Смирнова" in text
     assert "Глава" in page.inner_text("#answer-signatory") and "П. И. Сидоров" in page.inner_text("#answer-signatory")
     with page.expect_download() as download:
