@@ -293,7 +293,8 @@ class Queue:
 
     def __post_init__(self) -> None:
         # The side menu counts a scope's appeals in the queues' states (queue_counts): closed ones never count.
-        assert {str(state) for state in self.states} <= set(OPEN), (self.key, self.states)
+        if not {str(state) for state in self.states} <= set(OPEN):
+            raise ValueError(f"queue {self.key}: closed states {self.states}")
 
     def condition(self, now: dt.datetime) -> Q:
         return Q(state__in=[str(state) for state in self.states]) & self.extra(now)

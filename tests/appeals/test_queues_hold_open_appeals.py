@@ -44,5 +44,5 @@ def test_a_queue_of_closed_appeals_cannot_be_defined():
     from otklik.accounts.models import Role
     from otklik.appeals.selectors import Queue
 
-    with pytest.raises(AssertionError):
+    with pytest.raises(ValueError, match="closed states"):
         Queue("answered", frozenset({Role.HEAD}), (State.ANSWERED,))
