@@ -465,7 +465,8 @@ def overdue_by_organization(user: User, *, now: dt.datetime | None = None) -> li
     rows = (
         visible_appeals(user, at=now).filter(state__in=OPEN)
         .values("organization_id", "organization__name", "organization__short_name")
-        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+        # Counting a column the index holds: the open appeals are read from appeal_state_due alone.
+        .annotate(open=Count("state"), overdue=Count("state", filter=Q(due_at__lt=now)))
         .filter(overdue__gt=0)
         .order_by("-overdue", "organization__name")
     )
