@@ -42,7 +42,7 @@ def _new_token() -> str:
 
 OPEN_Q = Q(state__in=sorted(str(s) for s in OPEN_STATES))
 # The states of the moderators' queues (appeals/selectors.QUEUES: moderation, social).
-MODERATED_STATES = sorted([State.MODERATION.value, State.RECEIVED.value])
+MODERATED_STATES = (State.MODERATION.value, State.RECEIVED.value)
 # What the staff queues' conditions read besides the state and the term (appeals/selectors.QUEUES).
 QUEUE_COLUMNS = ["warn_at", "executor_alarm_at", "proposed_until", "redirect_count", "regime", "significant"]
 

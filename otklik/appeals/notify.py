@@ -7,9 +7,9 @@ keyed by the event and the recipient, so it is never created twice.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -18,9 +18,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.models import Membership, Role, User
 from otklik.appeals.models import Appeal, AppealEvent
-from otklik.notifications.services import batch_memo, notice_batch, notice_create, notice_texts
-
-T = TypeVar("T")
+from otklik.notifications.services import batch_memo, batch_memoised, notice_batch, notice_create, notice_texts
 
 
 def batch(memo: dict[Any, Any] | None = None) -> AbstractContextManager[None]:
@@ -74,7 +72,7 @@ def _texts(kind: str, appeal: Appeal, reason: str = "") -> tuple[str, str]:
     if kind == "needs_executor":
         from otklik.registry.selectors import region_settings
 
-        values["percent"] = _memoised(("percent",), lambda: str(region_settings().postponed_executor_percent))
+        values["percent"] = batch_memoised(("percent",), lambda: str(region_settings().postponed_executor_percent))
     # The region's own wording (notifications.NoticeTemplate, edited in the admin) wins over the built-in one.
     custom = notice_texts(kind, values)
     if custom is not None:
@@ -187,20 +185,10 @@ def _active_users(ids: list[int]) -> list[User]:
     return [user for uid in dict.fromkeys(ids) if (user := memo["user", uid]) is not None]
 
 
-def _memoised(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-    """In a notice batch (the sweeper's), what is the same for many notices is read once."""
-    memo = batch_memo()
-    if memo is None:
-        return compute()
-    if key not in memo:
-        memo[key] = compute()
-    return cast(T, memo[key])
-
-
 def _role_holders(organization_id: int | None, role: str) -> list[int]:
     if organization_id is None:
         return []
-    return _memoised(("role", organization_id, role), lambda: list(
+    return batch_memoised(("role", organization_id, role), lambda: list(
         Membership.objects.filter(organization_id=organization_id, role=role).values_list("user_id", flat=True)
     ))
 
@@ -224,6 +212,6 @@ def organization_heads(appeal: Appeal, event: AppealEvent | None, kind: str) -> 
 
 
 def moderators(appeal: Appeal, event: AppealEvent | None, kind: str, dedupe: str | None = None) -> None:
-    ids = _memoised(("role", None, Role.MODERATOR), lambda: list(
+    ids = batch_memoised(("role", None, Role.MODERATOR), lambda: list(
         Membership.objects.filter(role=Role.MODERATOR).values_list("user_id", flat=True)))
     staff(appeal, event, kind, ids, dedupe=dedupe)

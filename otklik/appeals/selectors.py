@@ -301,15 +301,14 @@ class Queue:
 
 
 WORKING_STATES = (State.EXECUTION, State.POSTPONED)
-MODERATED = tuple(MODERATED_STATES)
 
 QUEUES: dict[str, Queue] = {
     queue.key: queue
     for queue in [
         # Moderator: incoming messages and social posts to accept, reject or route.
-        Queue("moderation", frozenset({Role.MODERATOR}), MODERATED, lambda now: ~Q(regime=Regime.SOCIAL),
+        Queue("moderation", frozenset({Role.MODERATOR}), MODERATED_STATES, lambda now: ~Q(regime=Regime.SOCIAL),
               default_sort="received", bulk=(Action.ROUTE,)),
-        Queue("social", frozenset({Role.MODERATOR}), MODERATED, lambda now: Q(regime=Regime.SOCIAL),
+        Queue("social", frozenset({Role.MODERATOR}), MODERATED_STATES, lambda now: Q(regime=Regime.SOCIAL),
               default_sort="received", bulk=(Action.ROUTE,)),
         # Coordinator: to distribute; postponed ones that need an executor again (the 75 % rule);
         # approaching and overdue; redirected to the organisation by another one.

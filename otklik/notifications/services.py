@@ -58,20 +58,15 @@ def batch_memo() -> dict[Any, Any] | None:
     return batch.memo if batch is not None else None
 
 
-def _memoised(batch: _Batch | None, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+def batch_memoised(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """Inside a notice batch, what is the same for many of its notices is computed once (``key`` names it
+    in the batch's memo); outside one, every time."""
+    batch = _batch.get()
     if batch is None:
         return compute()
     if key not in batch.memo:
         batch.memo[key] = compute()
     return cast(T, batch.memo[key])
-
-
-def _stand_in(batch: _Batch | None, user_id: int) -> User | None:
-    return _memoised(batch, ("stand-in", user_id), lambda: stand_in_for(user_id))
-
-
-def _webhooks(batch: _Batch | None) -> list[WebhookEndpoint]:
-    return _memoised(batch, ("webhooks",), lambda: list(WebhookEndpoint.objects.filter(is_active=True)))
 
 
 def _deliverable(notice: Notice) -> bool:
@@ -142,7 +137,8 @@ def notice_create(
     batch = _batch.get()
     addressed_to = None
     if recipient is not None:
-        substitute = _stand_in(batch, recipient.pk)
+        person_id = recipient.pk
+        substitute = batch_memoised(("stand-in", person_id), lambda: stand_in_for(person_id))
         if substitute is not None:
             addressed_to, recipient = recipient, substitute
             body = _("On behalf of %(name)s, who is absent:") % {"name": addressed_to.display_name} + "\n\n" + body
@@ -159,7 +155,9 @@ def notice_create(
     copies = [
         Notice(dedupe_key=f"{key}:webhook:{endpoint.pk}"[-200:], channel=Notice.Channel.WEBHOOK, webhook=endpoint,
                email=email, **{**fields, "body": webhook_body if webhook_body is not None else body})
-        for endpoint in _webhooks(batch) if endpoint.wants(kind)
+        for endpoint in batch_memoised(("webhooks",),
+                                       lambda: list(WebhookEndpoint.objects.filter(is_active=True)))
+        if endpoint.wants(kind)
     ]
     if batch is not None:
         batch.notices += [notice, *copies]
@@ -173,8 +171,8 @@ def notice_create(
 
 def notice_texts(kind: str, values: dict[str, Any]) -> tuple[str, str] | None:
     """Subject and body from the region's own template of ``kind``, or None to use the built-in text."""
-    template = _memoised(_batch.get(), ("template", kind),
-                         lambda: NoticeTemplate.objects.filter(kind=kind, is_active=True).first())
+    template = batch_memoised(("template", kind),
+                              lambda: NoticeTemplate.objects.filter(kind=kind, is_active=True).first())
     if template is None:
         return None
     return fill_placeholders(template.subject, values), fill_placeholders(template.body, values)

@@ -153,6 +153,9 @@ class _CountedPaginator(Paginator):
         return self.total
 
 
+COUNT_CAP = 1000
+
+
 class _CappedPaginator(Paginator):
     """A search or a filtered queue is counted up to ``COUNT_CAP``: beyond that the list says "more than"
     and its pages end there. A frequent word matches a tenth of a million appeals, and counting them
@@ -170,8 +173,6 @@ class _CappedPaginator(Paginator):
     def capped(self) -> bool:
         return self._counted > COUNT_CAP
 
-
-COUNT_CAP = 1000
 
 
 def _page(request: HttpRequest, queryset: Any, *, total: int | None = None) -> Any:
